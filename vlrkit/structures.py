@@ -1,0 +1,68 @@
+"""The data contract between datasets, models and evaluators.
+
+A dataset's ``__getitem__`` returns one *sample* dict; ``collate`` turns a list of samples into a
+*batch* dict; a model's ``predict(batch)`` returns one *prediction* dict per image. Every component
+reads and writes only these documented keys, so any dataset can feed any model of its task.
+
+Sample keys (one image), written by the dataset and its pipeline:
+    image         float tensor (C, H, W), already normalised
+    labels        classification: long scalar (single-label) or float (K,) multi-hot;
+                  detection: long (M,) class index per box
+    difficult     classification: bool (K,) — class present only as difficult objects;
+                  detection: bool (M,) per box
+    boxes         detection only: float (M, 4) x1, y1, x2, y2 in pixels of the *input* image
+    img_id        str, the dataset's id of the image (VOC file stem, COCO image id, index)
+    img_path      str, where the image was read from (optional)
+    ori_shape     (h, w) of the image as stored on disk
+    img_shape     (h, w) after resizing, before padding
+    scale_factor  (sx, sy): input pixels per original pixel, to map boxes back
+
+Batch keys: ``images`` (N, C, H, W), padded with zeros at the bottom/right to the largest image
+of the batch; every other key holds a stacked tensor when all samples agree in shape and the key
+is not per-object, else a list with one entry per image.
+
+Prediction keys (one image):
+    scores        classification: float (K,) probabilities; detection: float (D,)
+    pred_label    single-label classification: long scalar, argmax of scores
+    boxes         detection: float (D, 4) x1, y1, x2, y2 in *original* image pixels
+    labels        detection: long (D,) class index per box
+"""
+import torch
+import torch.nn.functional as F
+
+# Keys that hold one entry per object in detection; they never stack across images.
+INSTANCE_KEYS = ('boxes', 'labels', 'difficult')
+
+
+def pad_stack(images, value=0.0):
+    """Stack (C, H, W) images into (N, C, Hmax, Wmax), padding bottom/right so boxes stay put."""
+    max_h = max(img.shape[-2] for img in images)
+    max_w = max(img.shape[-1] for img in images)
+    padded = [F.pad(img, (0, max_w - img.shape[-1], 0, max_h - img.shape[-2]), value=value)
+              for img in images]
+    return torch.stack(padded)
+
+
+def collate(samples):
+    """Collate sample dicts into a batch dict (see the module docstring for the rules)."""
+    detection = 'boxes' in samples[0]
+    batch = {'images': pad_stack([s['image'] for s in samples])}
+    for key in samples[0]:
+        if key == 'image':
+            continue
+        values = [s[key] for s in samples]
+        per_object = detection and key in INSTANCE_KEYS
+        stackable = all(isinstance(v, torch.Tensor) and v.shape == values[0].shape for v in values)
+        batch[key] = torch.stack(values) if stackable and not per_object else values
+    return batch
+
+
+def move_to(batch, device, non_blocking=True):
+    """Move every tensor of a batch (including those inside lists) to ``device``."""
+    def move(value):
+        if isinstance(value, torch.Tensor):
+            return value.to(device, non_blocking=non_blocking)
+        if isinstance(value, list):
+            return [move(v) for v in value]
+        return value
+    return {key: move(value) for key, value in batch.items()}
