@@ -11,6 +11,8 @@ Sample keys (one image), written by the dataset and its pipeline:
     difficult     classification: bool (K,) — class present only as difficult objects;
                   detection: bool (M,) per box
     boxes         detection only: float (M, 4) x1, y1, x2, y2 in pixels of the *input* image
+    objects       classification only, optional: dict(boxes (M, 4), labels (M,), difficult (M,)) of
+                  the annotated objects, so weakly-supervised models can be scored on localisation
     img_id        str, the dataset's id of the image (VOC file stem, COCO image id, index)
     img_path      str, where the image was read from (optional)
     ori_shape     (h, w) of the image as stored on disk
@@ -64,5 +66,7 @@ def move_to(batch, device, non_blocking=True):
             return value.to(device, non_blocking=non_blocking)
         if isinstance(value, list):
             return [move(v) for v in value]
+        if isinstance(value, dict):
+            return {k: move(v) for k, v in value.items()}
         return value
     return {key: move(value) for key, value in batch.items()}
