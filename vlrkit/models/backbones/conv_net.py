@@ -141,12 +141,14 @@ class ConvNet(nn.Module):
     def _flat_features(modules, in_channels, size):
         """Features entering the first fc: run the conv part once on a dummy image of ``size``."""
         conv_part = nn.Sequential(OrderedDict(modules)).eval()  # eval: BatchNorm accepts one image
-        with torch.no_grad():
-            out = conv_part(torch.zeros(1, in_channels, *size))
-        conv_part.train()
-        if out.numel() == 0:
-            raise ValueError(f'ConvNet: the conv/pool layers shrink a {size} input to nothing; '
-                             'use fewer pools or strides, padding, or a larger input_size')
+        try:
+            with torch.no_grad():
+                out = conv_part(torch.zeros(1, in_channels, *size))
+        except RuntimeError as err:  # torch: "Output size is too small"
+            raise ValueError(f'ConvNet: the conv/pool layers shrink a {size} input to nothing ({err}); '
+                             'use fewer pools or strides, more padding, or a larger input_size') from err
+        finally:
+            conv_part.train()
         return out[0].numel()
 
     def forward(self, images):
