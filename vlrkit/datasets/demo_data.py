@@ -59,26 +59,33 @@ def _background(rng, size):
 
 
 def _shape_mask(shape, x0, y0, x1, y1, size):
-    """(size, size) bool mask of ``shape`` filling the box (x0, y0, x1, y1), clipped to the image."""
-    mask = Image.new('L', (size, size), 0)
-    draw = ImageDraw.Draw(mask)
+    """(size, size) bool mask of ``shape`` filling the box (x0, y0, x1, y1), clipped to the image.
+
+    Drawn on a canvas of the box's own size, then pasted, so cost follows the object's size.
+    """
     w, h = x1 - x0, y1 - y0
+    local = Image.new('L', (w, h), 0)
+    draw = ImageDraw.Draw(local)
     if shape == 'disk':
-        draw.ellipse([x0, y0, x1 - 1, y1 - 1], fill=255)
+        draw.ellipse([0, 0, w - 1, h - 1], fill=255)
     elif shape == 'square':
-        draw.rectangle([x0, y0, x1 - 1, y1 - 1], fill=255)
+        draw.rectangle([0, 0, w - 1, h - 1], fill=255)
     elif shape == 'triangle':
-        draw.polygon([(x0, y1 - 1), ((x0 + x1 - 1) / 2, y0), (x1 - 1, y1 - 1)], fill=255)
+        draw.polygon([(0, h - 1), ((w - 1) / 2, 0), (w - 1, h - 1)], fill=255)
     elif shape == 'cross':
         tw, th = max(2, w // 3), max(2, h // 3)
-        draw.rectangle([x0 + (w - tw) // 2, y0, x0 + (w - tw) // 2 + tw - 1, y1 - 1], fill=255)
-        draw.rectangle([x0, y0 + (h - th) // 2, x1 - 1, y0 + (h - th) // 2 + th - 1], fill=255)
+        draw.rectangle([(w - tw) // 2, 0, (w - tw) // 2 + tw - 1, h - 1], fill=255)
+        draw.rectangle([0, (h - th) // 2, w - 1, (h - th) // 2 + th - 1], fill=255)
     elif shape == 'ring':
-        draw.ellipse([x0, y0, x1 - 1, y1 - 1], fill=255)
+        draw.ellipse([0, 0, w - 1, h - 1], fill=255)
         bw, bh = max(2, w // 4), max(2, h // 4)
         if w - 2 * bw > 1 and h - 2 * bh > 1:
-            draw.ellipse([x0 + bw, y0 + bh, x1 - 1 - bw, y1 - 1 - bh], fill=0)
-    return np.asarray(mask) > 0
+            draw.ellipse([bw, bh, w - 1 - bw, h - 1 - bh], fill=0)
+    mask = np.zeros((size, size), dtype=bool)
+    cx0, cy0, cx1, cy1 = max(x0, 0), max(y0, 0), min(x1, size), min(y1, size)
+    if cx1 > cx0 and cy1 > cy0:
+        mask[cy0:cy1, cx0:cx1] = np.asarray(local)[cy0 - y0:cy1 - y0, cx0 - x0:cx1 - x0] > 0
+    return mask
 
 
 def _iou(box, boxes):
