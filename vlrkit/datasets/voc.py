@@ -137,8 +137,9 @@ def missing_voc_message(path, data_root, year):
     urls = VOC_URLS.get(str(year), ())
     how = ''
     if urls:
+        parent = Path(data_root).resolve().parent
         how = (' Download ' + ' and '.join(urls) + f' and extract them with `tar xf` inside '
-               f'{Path(data_root).resolve().parent}/ (each archive unpacks into VOCdevkit/VOC{year}).')
+               f'{parent}/ (each archive unpacks into VOCdevkit/VOC{year}).')
     return (f'{path} not found. data_root must be the VOCdevkit folder containing '
             f'VOC{year}/JPEGImages, VOC{year}/Annotations and VOC{year}/ImageSets/Main/<split>.txt '
             f'(data_root={data_root!r} resolves to {Path(data_root).resolve()}).{how} '
