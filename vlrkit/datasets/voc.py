@@ -81,6 +81,8 @@ def parse_voc_xml(xml_path, classes=VOC_CLASSES, known_names=VOC_CLASSES):
     if size is not None and size.find('width') is not None:
         width = _number(size, 'width', xml_path)
         height = _number(size, 'height', xml_path)
+        if width <= 0 or height <= 0:  # some labelling tools write 0: the size is unknown
+            width = height = None
 
     class_index = {name: i for i, name in enumerate(classes)}
     boxes, labels, difficult, truncated = [], [], [], []
