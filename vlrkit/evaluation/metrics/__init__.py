@@ -1,1 +1,2 @@
 """Importing this package registers its components."""
+from . import confusion_matrix  # noqa: F401

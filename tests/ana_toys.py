@@ -1,0 +1,73 @@
+"""Tiny models and synthetic batches shared by the analysis tests (not a test module itself).
+
+Images are 3 x 16 x 16; class c is a bright square in colour channel c, so every analysis has an
+answer known in advance.
+"""
+from collections import OrderedDict
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+from vlrkit.models.base import BaseModel
+
+
+class ToyClassifier(BaseModel):
+    """backbone (conv1, pool1, conv2, pool2) + head (fc) with the vlrkit model contract."""
+
+    def __init__(self, num_classes=3, multilabel=False):
+        super().__init__()
+        self.multilabel = multilabel
+        self.backbone = nn.Sequential(OrderedDict(
+            conv1=nn.Conv2d(3, 8, 3, padding=1), relu1=nn.ReLU(), pool1=nn.MaxPool2d(2),
+            conv2=nn.Conv2d(8, 16, 3, padding=1), relu2=nn.ReLU(),
+            pool2=nn.AdaptiveAvgPool2d(1), flatten=nn.Flatten()))
+        self.head = nn.Sequential(OrderedDict(fc=nn.Linear(16, num_classes)))
+
+    def forward(self, images):
+        return self.head(self.backbone(images))
+
+    def loss(self, batch):
+        logits = self(batch['images'])
+        if self.multilabel:
+            return {'loss_cls': F.binary_cross_entropy_with_logits(logits, batch['labels'].float())}
+        return {'loss_cls': F.cross_entropy(logits, batch['labels'])}
+
+    def predict(self, batch):
+        logits = self(batch['images'])
+        scores = logits.sigmoid() if self.multilabel else logits.softmax(dim=1)
+        return [dict(scores=s, pred_label=s.argmax()) for s in scores]
+
+
+def colour_batch(labels, size=16, seed=0, start=0):
+    """Images with a bright square in channel ``label`` at a random place, plus noise."""
+    gen = torch.Generator().manual_seed(seed)
+    images = 0.1 * torch.randn(len(labels), 3, size, size, generator=gen)
+    for i, label in enumerate(labels):
+        y, x = torch.randint(0, size - 6, (2,), generator=gen).tolist()
+        images[i, label, y:y + 6, x:x + 6] += 2.0
+    return dict(images=images, labels=torch.as_tensor(labels),
+                img_id=[f'img{start + i}' for i in range(len(labels))])
+
+
+def train_toy(model, batches, steps=60, lr=0.05):
+    """A few SGD steps so the toy classifier predicts the colour classes."""
+    opt = torch.optim.SGD(model.parameters(), lr=lr, momentum=0.9)
+    model.train()
+    for step in range(steps):
+        batch = batches[step % len(batches)]
+        opt.zero_grad()
+        model.loss(batch)['loss_cls'].backward()
+        opt.step()
+    return model.eval()
+
+
+def run_evaluator(evaluator, model, batches, work_dir, class_names=None):
+    """What analyze.py does: bind the model, feed the batches with the model's predictions."""
+    evaluator.bind(model)
+    evaluator.work_dir = work_dir
+    evaluator.class_names = class_names
+    with torch.no_grad():
+        for batch in batches:
+            evaluator.process(batch, model.eval().predict(batch))
+    return evaluator.compute()
