@@ -4,6 +4,8 @@ Analyses ask for features by the dotted name a config can write down: ``backbone
 ``head.fc7``, ``backbone.layer4``. A forward hook on that module keeps its output during one
 forward pass of the model; nothing about the model changes and the hooks are removed afterwards.
 """
+import difflib
+
 import torch
 import torch.nn as nn
 
@@ -18,7 +20,7 @@ def find_module(model, name):
     """``model``'s submodule called ``name``, or a KeyError that lists names that do exist."""
     modules = dict(unwrap(model).named_modules())
     if name not in modules:
-        near = [n for n in modules if n and (name.split('.')[-1] in n or n in name)][:10]
+        near = difflib.get_close_matches(name, [n for n in modules if n], n=6, cutoff=0.6)
         raise KeyError(f'no module named {name!r} in {type(unwrap(model)).__name__}; '
                        f'similar names: {near or list(modules)[1:10]}. Print '
                        f'[n for n, _ in model.named_modules()] to see them all.')

@@ -24,6 +24,7 @@ def window_positions(size, window, stride):
     return corners
 
 
+@torch.no_grad()
 def occlusion_map(predict, image, target, window=32, stride=8, value=0.0, zero_on_change=False,
                   batch_size=64):
     """Probability of class ``target`` with the image occluded at each window position.

@@ -26,12 +26,15 @@ def point_colors(labels, palette):
                      for classes in labels])
 
 
-def embed_2d(features, perplexity=30.0, seed=0):
-    """t-SNE (scikit-learn, PCA init) of ``features`` (P, D) into (P, 2) points."""
+def embed_2d(features, perplexity=30.0, seed=0, max_iter=1000):
+    """t-SNE (scikit-learn, PCA init) of ``features`` (P, D) into (P, 2) points.
+
+    The perplexity is capped at (P - 1) / 3, the most scikit-learn accepts for P points.
+    """
     features = np.asarray(features, dtype=np.float32)
     perplexity = float(min(perplexity, max(1.0, (len(features) - 1) / 3.0)))
-    return TSNE(n_components=2, perplexity=perplexity, init='pca', random_state=seed
-                ).fit_transform(features)
+    return TSNE(n_components=2, perplexity=perplexity, init='pca', random_state=seed,
+                max_iter=max_iter).fit_transform(features)
 
 
 @EVALUATORS.register_module()
@@ -42,9 +45,9 @@ class TSNEPlot(AnalysisEvaluator):
     """
     default_prefix = 'tsne'
 
-    def __init__(self, layer, num_images=1000, perplexity=30.0, seed=0, **kwargs):
+    def __init__(self, layer, num_images=1000, perplexity=30.0, seed=0, max_iter=1000, **kwargs):
         super().__init__(**kwargs)
-        self.layer, self.num_images = layer, num_images
+        self.layer, self.num_images, self.max_iter = layer, num_images, max_iter
         self.perplexity, self.seed = perplexity, seed
 
     def process(self, batch, preds):
@@ -60,7 +63,8 @@ class TSNEPlot(AnalysisEvaluator):
         num_classes = num_classes_of(results, class_names=self.class_names)
         palette = class_colors(num_classes)
         colors = point_colors([r['labels'] for r in picked], palette)
-        points = embed_2d(np.stack([r['feature'] for r in picked]), self.perplexity, self.seed)
+        points = embed_2d(np.stack([r['feature'] for r in picked]), self.perplexity, self.seed,
+                          self.max_iter)
         self.add_figure(self._draw(points, colors, palette), 'map',
                         f't-SNE of {self.layer} ({len(picked)} images)')
         return {'num_points': float(len(picked))}
