@@ -44,7 +44,8 @@ class FilterIdentification(AnalysisEvaluator):
             int instead of a list takes the first that many channels.
         top_k: patches per filter.
         patch_size: longer side of the drawn patches, in pixels.
-    Returns each layer's receptive field size; writes ``filter_id_<layer>.png`` (a row per filter).
+    Returns each layer's receptive field size; writes ``filter_id_<layer>.png`` (a row per filter)
+    and ``filter_id_<layer>.csv`` (image id, activation and field box of each patch).
     """
     default_prefix = 'filter_id'
 
@@ -97,17 +98,23 @@ class FilterIdentification(AnalysisEvaluator):
         self._best = {}
         metrics = {}
         for layer, channels in self.filters.items():
-            rows, titles = [], []
+            rows, titles, table = [], [], []
+            geometry = self._geometry[layer]
             for channel in channels:
                 units = [(r['units'][(layer, channel)], r['img_id']) for r in results]
                 top = sorted((u for u in units if u[0]['patch'] is not None),
                              key=lambda u: -u[0]['value'])[:self.top_k]
                 rows.append([u['patch'] for u, _ in top])
                 titles.append([f'f{channel} {img_id}\n{u["value"]:.3g}' for u, img_id in top])
-            geometry = self._geometry[layer]
-            self.add_figure(labelled_grid(rows, cell_titles=titles), layer.replace('.', '_'),
+                table += [[channel, rank + 1, img_id, f'{u["value"]:.4g}',
+                           ' '.join(map(str, geometry.box(u['y'], u['x'])))]
+                          for rank, (u, img_id) in enumerate(top)]
+            name = layer.replace('.', '_')
+            self.add_figure(labelled_grid(rows, cell_titles=titles), name,
                             f'Top-{self.top_k} patches of {layer} filters {channels} '
                             f'(receptive field {geometry.rf}px)')
+            self.add_table(name, f'Top activations of {layer}',
+                           ['filter', 'rank', 'img_id', 'activation', 'field y0 x0 y1 x1'], table)
             metrics[f'{layer}/receptive_field'] = float(geometry.rf)
         return metrics
 
