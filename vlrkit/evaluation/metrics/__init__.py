@@ -1,2 +1,2 @@
-"""Importing this package registers its components."""
-from . import confusion_matrix  # noqa: F401
+"""Importing this package registers its metrics."""
+from . import accuracy, confusion_matrix  # noqa: F401

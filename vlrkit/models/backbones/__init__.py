@@ -1,1 +1,2 @@
-"""Importing this package registers its components."""
+"""Importing this package registers its backbones."""
+from . import simple_cnn  # noqa: F401

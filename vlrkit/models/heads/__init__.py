@@ -1,1 +1,2 @@
-"""Importing this package registers its components."""
+"""Importing this package registers its heads."""
+from . import cls_head  # noqa: F401
