@@ -54,7 +54,7 @@ def test_top_patches_of_a_colour_filter_are_that_colour(tmp_path):
     metrics = run_evaluator(evaluator, model, batches, tmp_path)
     # conv1 3x3 -> 3, pool1 2x2 s2 -> 4, conv2 3x3 at jump 2 -> 8 input pixels
     assert metrics['filter_id/backbone.conv2/receptive_field'] == 8
-    with Image.open(tmp_path / 'filter_id_backbone_conv2.png') as png:
+    with Image.open(tmp_path / 'analysis' / 'filter_id_backbone_conv2.png') as png:
         assert png.format == 'PNG'
     table = next(a for a in evaluator.artifacts if a['kind'] == 'table')
     assert len(table['rows']) == 2 * 4
@@ -96,7 +96,7 @@ def test_per_class_ap_compares_checkpoints(tmp_path):
     assert table['header'] == ['class', 'current', 'other'] and len(table['rows']) == 4
     notes = [a['text'] for a in evaluator.artifacts if a['kind'] == 'note']
     assert any('easiest' in n and 'hardest' in n for n in notes)
-    with Image.open(tmp_path / 'per_class_ap_bars.png') as png:
+    with Image.open(tmp_path / 'analysis' / 'per_class_ap_bars.png') as png:
         assert png.format == 'PNG'
 
 
@@ -110,8 +110,8 @@ def test_confusion_matrix_counts_and_accuracies(tmp_path):
     metrics = metric.compute()
     assert metrics['confusion/accuracy'] == pytest.approx(4 / 5)
     assert metrics['confusion/mean_class_accuracy'] == pytest.approx((0.5 + 1 + 1) / 3)
-    with Image.open(tmp_path / 'confusion_matrix.png') as png:
+    with Image.open(tmp_path / 'analysis' / 'confusion_matrix.png') as png:
         assert png.format == 'PNG'
-    assert (tmp_path / 'confusion_matrix.csv').read_text().splitlines()[1] == 'a,1,1,0'
+    assert (tmp_path / 'analysis' / 'confusion_matrix.csv').read_text().splitlines()[1] == 'a,1,1,0'
     with pytest.raises(ValueError, match='single-label'):
         metric.process({'labels': torch.ones(2, 3)}, [])

@@ -71,7 +71,7 @@ def test_knn_evaluator_writes_grid_and_precision(tmp_path):
                                 metric='cosine', num_queries=3))
     metrics = run_evaluator(knn, model, batches, tmp_path, ['red', 'green', 'blue'])
     assert 0.0 <= metrics['knn/precision@3'] <= 1.0
-    assert_png(tmp_path / 'knn_neighbours.png')
+    assert_png(tmp_path / 'analysis' / 'knn_neighbours.png')
     fixed = KNNRetrieval(layer='head.fc', k=2, query_ids=['img4'])
     run_evaluator(fixed, model, batches, tmp_path)
     with pytest.raises(KeyError, match='nope'):
@@ -104,4 +104,4 @@ def test_tsne_evaluator_draws_every_sampled_image(tmp_path):
     tsne = TSNEPlot(layer='backbone.pool2', num_images=6, perplexity=2, max_iter=250)
     metrics = run_evaluator(tsne, model, [batch], tmp_path, ['r', 'g', 'b'])
     assert metrics['tsne/num_points'] == 6
-    assert_png(tmp_path / 'tsne_map.png')
+    assert_png(tmp_path / 'analysis' / 'tsne_map.png')

@@ -75,7 +75,7 @@ def test_occlusion_of_a_trained_model_points_at_the_square(tmp_path):
         y, x = test['corners'][i]
         assert abs(ys[iy] - y) <= 3 and abs(xs[ix] - x) <= 3  # the worst window overlaps the square
     for img_id in ['img1', 'img2']:
-        with Image.open(tmp_path / f'occlusion_{img_id}.png') as png:
+        with Image.open(tmp_path / 'analysis' / f'occlusion_{img_id}.png') as png:
             assert png.format == 'PNG'
 
 
@@ -126,7 +126,7 @@ def test_ablation_acts_only_through_the_masked_filter(tmp_path):
     assert metrics['ablation/accuracy_before'] == 1.0
     assert metrics['ablation/accuracy_after'] == pytest.approx(2 / 5)  # every green image lost
     assert metrics['ablation/newly_misclassified'] == 3
-    with Image.open(tmp_path / 'ablation_misclassified.png') as png:
+    with Image.open(tmp_path / 'analysis' / 'ablation_misclassified.png') as png:
         assert png.format == 'PNG'
     untouched = run_evaluator(FilterAblation(filters={'conv': [2]}), model, [batch], tmp_path)
     assert untouched['ablation/newly_misclassified'] == 0

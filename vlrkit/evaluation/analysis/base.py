@@ -6,7 +6,7 @@ image, ``compute`` gathers across ranks and returns numbers), and additionally
 * uses the model itself — ``self.model``, bound with :meth:`bind` by ``tools/analyze.py`` (or by
   the Runner when the evaluator is listed in ``test_evaluator``) — to read layers, occlude
   inputs or mask filters;
-* writes figures (PNG in ``self.work_dir`` and TensorBoard images), tables (CSV) and short
+* writes figures (PNG in ``<work_dir>/analysis`` and TensorBoard images), tables (CSV) and short
   notes, and lists them in ``self.artifacts`` so the HTML report can show every one of them.
 """
 import csv
@@ -77,13 +77,14 @@ class AnalysisEvaluator(BaseMetric):
     # -- outputs ------------------------------------------------------------------------------
     @property
     def out_dir(self):
-        return Path(self.work_dir) if self.work_dir is not None else Path('.')
+        """``<work_dir>/analysis``: every analysis of a run, and its report, in one folder."""
+        return (Path(self.work_dir) if self.work_dir is not None else Path('.')) / 'analysis'
 
     def _file(self, name, suffix):
         return self.out_dir / f'{self.prefix}_{name}{suffix}'
 
     def add_figure(self, fig, name, title):
-        """Save ``fig`` as ``<work_dir>/<prefix>_<name>.png``, send it to TensorBoard, list it."""
+        """Save ``fig`` as ``<work_dir>/analysis/<prefix>_<name>.png``, send it to TensorBoard."""
         if self.writer is not None:
             self.writer.add_image(f'{self.prefix}/{name}', figure_to_array(fig), self.step,
                                   dataformats='HWC')
@@ -92,7 +93,7 @@ class AnalysisEvaluator(BaseMetric):
         return path
 
     def add_table(self, name, title, header, rows):
-        """Write a CSV table ``<work_dir>/<prefix>_<name>.csv`` and list it for the report."""
+        """Write a CSV table ``<work_dir>/analysis/<prefix>_<name>.csv``, list it for the report."""
         path = self._file(name, '.csv')
         path.parent.mkdir(parents=True, exist_ok=True)
         with open(path, 'w', newline='') as f:

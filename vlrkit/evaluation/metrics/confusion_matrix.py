@@ -27,7 +27,8 @@ class ConfusionMatrix(BaseMetric):
     """Confusion matrix, accuracy and mean per-class accuracy of single-label predictions.
 
     Needs ``labels`` (N,) class indices in the batch and ``pred_label`` (or ``scores``) in the
-    predictions. Writes ``confusion_matrix.png`` and ``confusion_matrix.csv`` in the work dir.
+    predictions. Writes ``confusion_matrix.png`` and ``confusion_matrix.csv`` in
+    ``<work_dir>/analysis``.
     """
     default_prefix = 'confusion'
 
@@ -64,7 +65,7 @@ class ConfusionMatrix(BaseMetric):
 
     def _write(self, matrix):
         import matplotlib.pyplot as plt
-        out_dir = Path(self.work_dir) if self.work_dir is not None else Path('.')
+        out_dir = (Path(self.work_dir) if self.work_dir is not None else Path('.')) / 'analysis'
         names = self._names(len(matrix))
         table = out_dir / f'{self.prefix}_matrix.csv'
         table.parent.mkdir(parents=True, exist_ok=True)
