@@ -83,7 +83,7 @@ def test_per_class_ap_compares_checkpoints(tmp_path):
     torch.save({'model': other.state_dict()}, tmp_path / 'other.pth')
     batch = colour_batch([0, 1, 2, 0, 1, 2, 0, 1], seed=4)
     batch['labels'] = torch.nn.functional.one_hot(batch['labels'], 3).float()
-    evaluator = PerClassAP(checkpoints={'other': tmp_path / 'other.pth'}, name='current')
+    evaluator = PerClassAP(checkpoints={'other': tmp_path / 'other.pth'}, model_name='current')
     metrics = run_evaluator(evaluator, model, [batch], tmp_path, ['red', 'green', 'blue'])
     expected = {}
     for name, net in (('current', model), ('other', other)):

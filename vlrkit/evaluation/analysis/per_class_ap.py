@@ -50,15 +50,15 @@ class PerClassAP(AnalysisEvaluator):
         checkpoints: {name: checkpoint path} of the same architecture to compare with, e.g.
             ``dict(scratch='work_dirs/caffenet_voc/latest.pth')``; their predictions are computed
             on the same batches.
-        name: column name of the evaluated model itself.
-    Returns ``<name>/mAP`` for each model; writes ``per_class_ap_table.csv`` and
+        model_name: column name of the evaluated model itself.
+    Returns ``<model name>/mAP`` for each model; writes ``per_class_ap_table.csv`` and
     ``per_class_ap_bars.png``.
     """
     default_prefix = 'per_class_ap'
 
-    def __init__(self, checkpoints=None, name='model', **kwargs):
+    def __init__(self, checkpoints=None, model_name='model', **kwargs):
         super().__init__(**kwargs)
-        self.name = name
+        self.model_name = model_name
         self.checkpoints = dict(checkpoints or {})
         self._others = None
 
@@ -69,14 +69,14 @@ class PerClassAP(AnalysisEvaluator):
         return self._others
 
     def process(self, batch, preds):
-        scores = {self.name: torch.stack([torch.as_tensor(p['scores']).float().cpu()
+        scores = {self.model_name: torch.stack([torch.as_tensor(p['scores']).float().cpu()
                                           for p in preds]).numpy()}
         for name, model in self._other_models().items():
             with torch.no_grad():
                 others = model.predict({'images': batch['images'].to(self.device)})
             scores[name] = torch.stack([torch.as_tensor(p['scores']).float().cpu()
                                         for p in others]).numpy()
-        num_classes = scores[self.name].shape[1]
+        num_classes = scores[self.model_name].shape[1]
         difficult = batch.get('difficult')
         for i, classes in enumerate(label_sets(batch)):
             hot = np.zeros(num_classes, bool)
