@@ -8,27 +8,20 @@ import copy
 
 import numpy as np
 import torch
-from sklearn.metrics import average_precision_score
 
+from vlrkit.evaluation.functional.multilabel import multilabel_map
 from vlrkit.registry import EVALUATORS
 
 from .base import AnalysisEvaluator, label_sets
 
 
-def per_class_ap(scores, labels, difficult=None):
+def per_class_ap(scores, labels, difficult=None, mode='area'):
     """AP of every class (K,), NaN for a class without a positive image.
 
-    ``scores`` (N, K) probabilities, ``labels`` (N, K) multi-hot; images where a class is only
-    ``difficult`` (N, K bool) are left out of that class's ranking (PASCAL VOC's rule).
+    ``scores`` (N, K), ``labels`` (N, K) multi-hot, ``difficult`` (N, K) bool entries left out
+    (PASCAL VOC's rule); the maths is the multi-label metric's own (``functional.multilabel``).
     """
-    scores, labels = np.asarray(scores, np.float64), np.asarray(labels) > 0
-    keep = np.ones_like(labels) if difficult is None else ~np.asarray(difficult, bool)
-    aps = np.full(scores.shape[1], np.nan)
-    for c in range(scores.shape[1]):
-        mask = keep[:, c]
-        if labels[mask, c].any():
-            aps[c] = average_precision_score(labels[mask, c], scores[mask, c])
-    return aps
+    return multilabel_map(scores, np.asarray(labels).astype(np.int64), difficult, mode)[1]
 
 
 def load_weights(model, path):
@@ -51,14 +44,15 @@ class PerClassAP(AnalysisEvaluator):
             ``dict(scratch='work_dirs/caffenet_voc/latest.pth')``; their predictions are computed
             on the same batches.
         model_name: column name of the evaluated model itself.
+        mode: 'area' (scikit-learn AP) or '11points' (VOC2007), as in MultiLabelMAP.
     Returns ``<model name>/mAP`` for each model; writes ``per_class_ap_table.csv`` and
     ``per_class_ap_bars.png``.
     """
     default_prefix = 'per_class_ap'
 
-    def __init__(self, checkpoints=None, model_name='model', **kwargs):
+    def __init__(self, checkpoints=None, model_name='model', mode='area', **kwargs):
         super().__init__(**kwargs)
-        self.model_name = model_name
+        self.model_name, self.mode = model_name, mode
         self.checkpoints = dict(checkpoints or {})
         self._others = None
 
@@ -83,14 +77,15 @@ class PerClassAP(AnalysisEvaluator):
             hot[classes] = True
             diff = (np.asarray(torch.as_tensor(difficult[i]).cpu(), bool)
                     if difficult is not None else np.zeros(num_classes, bool))
-            self.results.append(dict(labels=hot, difficult=diff & hot,
+            self.results.append(dict(labels=hot, difficult=diff,
                                      scores={k: v[i] for k, v in scores.items()}))
 
     def compute_metrics(self, results):
         labels = np.stack([r['labels'] for r in results])
         difficult = np.stack([r['difficult'] for r in results])
         names = list(results[0]['scores'])
-        aps = {n: per_class_ap(np.stack([r['scores'][n] for r in results]), labels, difficult)
+        aps = {n: per_class_ap(np.stack([r['scores'][n] for r in results]), labels, difficult,
+                               self.mode)
                for n in names}
         classes = [self.class_name(c) for c in range(labels.shape[1])]
         rows = [[cls] + [_fmt(aps[n][c]) for n in names] for c, cls in enumerate(classes)]
