@@ -8,6 +8,7 @@ behave exactly as in ``tools/test.py``.
 """
 import copy
 import json
+import math
 from pathlib import Path
 
 from vlrkit.registry import EVALUATORS
@@ -83,7 +84,7 @@ def analyze(runner, names=None, with_test_metrics=True, log_dirs=()):
     if runner.rank != 0:
         return metrics
     out_dir.mkdir(parents=True, exist_ok=True)
-    (out_dir / 'metrics.json').write_text(json.dumps(metrics, indent=2))
+    (out_dir / 'metrics.json').write_text(json.dumps(json_safe(metrics), indent=2))
     curves = training_curves(find_log(*log_dirs, runner.work_dir), out_dir / 'training_curves.png')
     hook_pictures = sorted((Path(runner.work_dir) / 'vis').glob('*.png'),
                            key=lambda p: (p.stem.rsplit('_', 1)[0], _number_suffix(p)))
@@ -93,6 +94,11 @@ def analyze(runner, names=None, with_test_metrics=True, log_dirs=()):
                  [(p.stem, p) for p in hook_pictures], curves)
     runner.logger.info(f'analysis report: {out_dir / "index.html"}')
     return metrics
+
+
+def json_safe(metrics):
+    """NaN (e.g. the AP of a class absent from the split) as null: strict JSON readers reject NaN."""
+    return {k: None if isinstance(v, float) and math.isnan(v) else v for k, v in metrics.items()}
 
 
 def _number_suffix(path):
