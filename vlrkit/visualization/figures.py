@@ -143,6 +143,11 @@ def save_figure(fig, path, dpi=100):
     return path
 
 
+def close_figure(fig):
+    """Free a figure that will not be saved (pyplot keeps every open figure alive)."""
+    plt.close(fig)
+
+
 def save_image(array, path):
     """Write a uint8 (H, W, 3) array as a PNG at ``path`` (folders created), return the path."""
     from PIL import Image

@@ -14,9 +14,10 @@ from pathlib import Path
 
 import numpy as np
 import torch
+import torch.distributed as dist
 
 from vlrkit.evaluation.metric import BaseMetric
-from vlrkit.visualization.figures import figure_to_array, save_figure, thumbnail
+from vlrkit.visualization.figures import close_figure, figure_to_array, save_figure, thumbnail
 
 from .features import model_device, unwrap
 
@@ -84,26 +85,39 @@ class AnalysisEvaluator(BaseMetric):
         return self.out_dir / f'{self.prefix}_{name}{suffix}'
 
     def add_figure(self, fig, name, title):
-        """Save ``fig`` as ``<work_dir>/analysis/<prefix>_<name>.png``, send it to TensorBoard."""
+        """Save ``fig`` as ``<work_dir>/analysis/<prefix>_<name>.png``, send it to TensorBoard.
+
+        Under DDP every rank computes the same gathered results; only rank 0 writes files.
+        """
+        path = self._file(name, '.png')
+        if not is_main_process():
+            close_figure(fig)
+            return path
         if self.writer is not None:
             self.writer.add_image(f'{self.prefix}/{name}', figure_to_array(fig), self.step,
                                   dataformats='HWC')
-        path = save_figure(fig, self._file(name, '.png'))
+        save_figure(fig, path)
         self.artifacts.append(dict(kind='figure', title=title, path=path))
         return path
 
     def add_table(self, name, title, header, rows):
         """Write a CSV table ``<work_dir>/analysis/<prefix>_<name>.csv``, list it for the report."""
         path = self._file(name, '.csv')
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with open(path, 'w', newline='') as f:
-            csv.writer(f).writerows([header, *rows])
+        if is_main_process():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with open(path, 'w', newline='') as f:
+                csv.writer(f).writerows([header, *rows])
         self.artifacts.append(dict(kind='table', title=title, header=list(header),
                                    rows=[list(r) for r in rows], path=path))
         return path
 
     def add_note(self, text):
         self.artifacts.append(dict(kind='note', title=self.prefix, text=text))
+
+
+def is_main_process():
+    """True outside DDP and on rank 0: the one process that writes files."""
+    return not (dist.is_available() and dist.is_initialized()) or dist.get_rank() == 0
 
 
 def label_sets(batch):

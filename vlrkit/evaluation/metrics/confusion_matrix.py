@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+import torch.distributed as dist
 
 from vlrkit.evaluation.metric import BaseMetric
 from vlrkit.registry import EVALUATORS
@@ -55,7 +56,8 @@ class ConfusionMatrix(BaseMetric):
         matrix = confusion_counts(true, pred, k)
         per_class = np.diag(matrix) / np.maximum(matrix.sum(axis=1), 1)
         present = matrix.sum(axis=1) > 0
-        self._write(matrix)
+        if not (dist.is_available() and dist.is_initialized()) or dist.get_rank() == 0:
+            self._write(matrix)  # every DDP rank computes the same matrix; one writes it
         return {'accuracy': float(np.trace(matrix) / matrix.sum()),
                 'mean_class_accuracy': float(per_class[present].mean())}
 
