@@ -19,7 +19,7 @@ import torch.distributed as dist
 from vlrkit.evaluation.metric import BaseMetric
 from vlrkit.visualization.figures import close_figure, figure_to_array, save_figure, thumbnail
 
-from .features import model_device, unwrap
+from .features import eval_mode, model_device, unwrap
 
 
 class AnalysisEvaluator(BaseMetric):
@@ -60,12 +60,8 @@ class AnalysisEvaluator(BaseMetric):
     @torch.no_grad()
     def predict_scores(self, images):
         """Class probabilities (N, K) of the model for a tensor of input images (N, C, H, W)."""
-        was_training = self.net.training
-        self.net.eval()
-        try:
+        with eval_mode(self.net):
             preds = self.net.predict({'images': images.to(self.device)})
-        finally:
-            self.net.train(was_training)
         return torch.stack([torch.as_tensor(p['scores']).float().cpu() for p in preds])
 
     def thumb(self, image):

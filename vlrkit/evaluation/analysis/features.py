@@ -4,6 +4,7 @@ Analyses ask for features by the dotted name a config can write down: ``backbone
 ``head.fc7``, ``backbone.layer4``. A forward hook on that module keeps its output during one
 forward pass of the model; nothing about the model changes and the hooks are removed afterwards.
 """
+import contextlib
 import difflib
 
 import torch
@@ -78,15 +79,27 @@ class LayerOutputs:
         return False
 
 
+@contextlib.contextmanager
+def eval_mode(model):
+    """Run the model in eval mode (no dropout, BN running stats), then restore its mode."""
+    was_training = model.training
+    model.eval()
+    try:
+        yield model
+    finally:
+        model.train(was_training)
+
+
 @torch.no_grad()
 def extract_features(model, images, layers, flatten=True):
     """Outputs of ``layers`` for ``images`` (N, C, H, W): {name: (N, D) float32 cpu tensor}.
 
-    The model runs its raw ``forward(images)``; each layer's output is flattened per image (one row
-    per image, e.g. pool5 of CaffeNet: 256 x 6 x 6 = 9216 numbers) unless ``flatten`` is False.
+    The model runs its raw ``forward(images)`` in eval mode; each layer's output is flattened per
+    image (one row per image, e.g. pool5 of CaffeNet: 256 x 6 x 6 = 9216 numbers) unless
+    ``flatten`` is False.
     """
     model = unwrap(model)
-    with LayerOutputs(model, layers) as outputs:
+    with eval_mode(model), LayerOutputs(model, layers) as outputs:
         model(images)
     missing = [name for name in ([layers] if isinstance(layers, str) else layers)
                if name not in outputs]

@@ -14,7 +14,7 @@ from vlrkit.registry import EVALUATORS
 from vlrkit.visualization.figures import labelled_grid, thumbnail
 
 from .base import AnalysisEvaluator, image_ids
-from .features import LayerOutputs
+from .features import LayerOutputs, eval_mode
 from .receptive_field import receptive_field
 
 
@@ -62,8 +62,8 @@ class FilterIdentification(AnalysisEvaluator):
         for layer in self.filters:
             if layer not in self._geometry:
                 self._geometry[layer] = receptive_field(self.net, layer, tuple(images.shape[1:]))
-        with torch.no_grad(), LayerOutputs(self.net, list(self.filters)) as outputs:
-            self.net.eval()
+        with torch.no_grad(), eval_mode(self.net), \
+                LayerOutputs(self.net, list(self.filters)) as outputs:
             self.net(images)
         ids = image_ids(batch, len(self.results))
         entries = [dict(img_id=ids[i], units={}) for i in range(len(images))]
