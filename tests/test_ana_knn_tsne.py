@@ -23,6 +23,17 @@ def assert_png(path):
         assert image.format == 'PNG' and min(image.size) > 50
 
 
+class ImageWriter:
+    """Stands in for TensorBoard's SummaryWriter: keeps the images it is given."""
+
+    def __init__(self):
+        self.images = {}
+
+    def add_image(self, tag, image, step, dataformats='CHW'):
+        assert dataformats == 'HWC'
+        self.images[tag] = image
+
+
 def test_features_by_module_name_are_the_layer_outputs():
     model = ToyClassifier().eval()
     images = torch.randn(4, 3, 16, 16)
@@ -69,9 +80,13 @@ def test_knn_evaluator_writes_grid_and_precision(tmp_path):
     batches = [colour_batch([0, 1, 2, 0, 1, 2], seed=s, start=6 * s) for s in range(3)]
     knn = EVALUATORS.build(dict(type='KNNRetrieval', layer='backbone.pool1', k=3,
                                 metric='cosine', num_queries=3))
+    knn.writer = ImageWriter()
     metrics = run_evaluator(knn, model, batches, tmp_path, ['red', 'green', 'blue'])
     assert 0.0 <= metrics['knn/precision@3'] <= 1.0
     assert_png(tmp_path / 'analysis' / 'knn_neighbours.png')
+    with Image.open(tmp_path / 'analysis' / 'knn_neighbours.png') as png:
+        width, height = png.size
+    assert knn.writer.images['knn/neighbours'].shape == (height, width, 3)  # same picture in TB
     fixed = KNNRetrieval(layer='head.fc', k=2, query_ids=['img4'])
     run_evaluator(fixed, model, batches, tmp_path)
     with pytest.raises(KeyError, match='nope'):

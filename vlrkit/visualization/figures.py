@@ -128,12 +128,6 @@ def class_colors(num_classes):
     return np.array([cmap(i % cmap.N)[:3] for i in range(num_classes)], dtype=np.float64)
 
 
-def figure_to_array(fig):
-    """Render a matplotlib figure into a uint8 (H, W, 3) array (for TensorBoard)."""
-    fig.canvas.draw()
-    return np.asarray(fig.canvas.buffer_rgba())[..., :3].copy()
-
-
 def save_figure(fig, path, dpi=100):
     """Write ``fig`` as a PNG at ``path`` (folders created), close it, return the path."""
     path = Path(path)
@@ -141,6 +135,13 @@ def save_figure(fig, path, dpi=100):
     fig.savefig(path, dpi=dpi, bbox_inches='tight')
     plt.close(fig)
     return path
+
+
+def read_png(path):
+    """A PNG as a uint8 (H, W, 3) array (a saved figure, for TensorBoard without re-rendering)."""
+    from PIL import Image
+    with Image.open(path) as image:
+        return np.asarray(image.convert('RGB'))
 
 
 def close_figure(fig):

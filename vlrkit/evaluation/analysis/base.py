@@ -17,7 +17,7 @@ import torch
 import torch.distributed as dist
 
 from vlrkit.evaluation.metric import BaseMetric
-from vlrkit.visualization.figures import close_figure, figure_to_array, save_figure, thumbnail
+from vlrkit.visualization.figures import close_figure, read_png, save_figure, thumbnail
 
 from .features import eval_mode, model_device, unwrap
 
@@ -83,16 +83,17 @@ class AnalysisEvaluator(BaseMetric):
     def add_figure(self, fig, name, title):
         """Save ``fig`` as ``<work_dir>/analysis/<prefix>_<name>.png``, send it to TensorBoard.
 
-        Under DDP every rank computes the same gathered results; only rank 0 writes files.
+        The figure is rendered once; TensorBoard gets the decoded PNG. Under DDP every rank
+        computes the same gathered results; only rank 0 writes files.
         """
         path = self._file(name, '.png')
         if not is_main_process():
             close_figure(fig)
             return path
-        if self.writer is not None:
-            self.writer.add_image(f'{self.prefix}/{name}', figure_to_array(fig), self.step,
-                                  dataformats='HWC')
         save_figure(fig, path)
+        if self.writer is not None:
+            self.writer.add_image(f'{self.prefix}/{name}', read_png(path), self.step,
+                                  dataformats='HWC')
         self.artifacts.append(dict(kind='figure', title=title, path=path))
         return path
 

@@ -13,7 +13,7 @@ import torch.distributed as dist
 
 from vlrkit.evaluation.metric import BaseMetric
 from vlrkit.registry import EVALUATORS
-from vlrkit.visualization.figures import figure_to_array, save_figure
+from vlrkit.visualization.figures import read_png, save_figure
 
 
 def confusion_counts(true, pred, num_classes):
@@ -92,10 +92,10 @@ class ConfusionMatrix(BaseMetric):
                                 color='white' if rates[t, p] > 0.5 else 'black')
         fig.colorbar(shown, ax=ax, fraction=0.046)
         fig.tight_layout()
-        if self.writer is not None:
-            self.writer.add_image(f'{self.prefix}/matrix', figure_to_array(fig), self.step,
-                                  dataformats='HWC')
         path = save_figure(fig, out_dir / f'{self.prefix}_matrix.png')
+        if self.writer is not None:
+            self.writer.add_image(f'{self.prefix}/matrix', read_png(path), self.step,
+                                  dataformats='HWC')
         self.artifacts = [dict(kind='figure', title='Confusion matrix (rows: true class)',
                                path=path),
                           dict(kind='table', title='Confusion matrix counts',
