@@ -42,6 +42,7 @@ def select_analyses(analysis_cfgs, names=None):
 
 
 def build_analyses(analysis_cfgs, model):
+    """Evaluators from configs; those that analyse the model itself are bound to ``model``."""
     evaluators = []
     for cfg in analysis_cfgs:
         cfg = copy.deepcopy(cfg)
@@ -78,7 +79,9 @@ def analyze(runner, names=None, with_test_metrics=True, log_dirs=()):
     dataset = runner.test_dataloader.dataset
     runner.class_names = runner.class_names or getattr(dataset, 'class_names', None)
     analyses = build_analyses(chosen, runner.unwrapped_model)
-    tests = runner._build_evaluators(cfg.get('test_evaluator')) if with_test_metrics else []
+    test_cfgs = cfg.get('test_evaluator') or []
+    test_cfgs = [test_cfgs] if isinstance(test_cfgs, dict) else list(test_cfgs)
+    tests = build_analyses(test_cfgs, runner.unwrapped_model) if with_test_metrics else []
     metrics = runner.evaluate(runner.test_dataloader, tests + analyses)
     out_dir = Path(runner.work_dir) / 'analysis'
     if runner.rank != 0:

@@ -72,7 +72,8 @@ class TSNEPlot(AnalysisEvaluator):
     def _draw(self, points, colors, palette):
         import matplotlib.pyplot as plt
         fig, ax = plt.subplots(figsize=(7, 6))
-        ax.scatter(points[:, 0], points[:, 1], c=colors, s=12, linewidths=0)
+        ax.scatter(points[:, 0], points[:, 1], c=colors, s=12 if len(points) > 300 else 30,
+                   linewidths=0)
         ax.set_xticks([])
         ax.set_yticks([])
         handles = [Patch(color=palette[c], label=self.class_name(c)) for c in range(len(palette))]
