@@ -3,8 +3,10 @@
 Images are 3 x 16 x 16; class c is a bright square in colour channel c, so every analysis has an
 answer known in advance.
 """
+import logging
 from collections import OrderedDict
 
+import pytest
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -82,3 +84,18 @@ def run_evaluator(evaluator, model, batches, work_dir, class_names=None):
         for batch in batches:
             evaluator.process(batch, model.eval().predict(batch))
     return evaluator.compute()
+
+
+@pytest.fixture(scope='module', autouse=True)
+def restore_vlrkit_logger():
+    """Undo what building a Runner does to the 'vlrkit' logger (own handlers, no propagation).
+
+    Other test files read that logger through pytest's caplog, which needs propagation; a test
+    that builds a Runner must not leave the logger changed for them.
+    """
+    yield
+    logger = logging.getLogger('vlrkit')
+    for handler in list(logger.handlers):
+        handler.close()
+        logger.removeHandler(handler)
+    logger.propagate = True

@@ -13,6 +13,7 @@ from vlrkit.engine.runner import Runner
 
 sys.path.insert(0, str(Path(__file__).parent))
 from ana_toys import ToyClassifier, colour_batch  # noqa: E402,F401  (sets torch threads to 1)
+from ana_toys import restore_vlrkit_logger  # noqa: E402,F401  (autouse fixture)
 
 ROOT = Path(__file__).resolve().parents[1]
 

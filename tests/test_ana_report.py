@@ -20,6 +20,7 @@ from vlrkit.visualization.figures import save_image
 
 sys.path.insert(0, str(Path(__file__).parent))
 import ana_toys  # noqa: E402,F401  (one torch thread: fast on a loaded machine)
+from ana_toys import restore_vlrkit_logger  # noqa: E402,F401  (autouse fixture)
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = shutil.which('chromium') or shutil.which('chromium-browser') or \

@@ -11,6 +11,7 @@ from vlrkit.evaluation.analysis.analyze import analyze
 
 sys.path.insert(0, str(Path(__file__).parent))
 import ana_toys  # noqa: E402,F401  (one torch thread: fast on a loaded machine)
+from ana_toys import restore_vlrkit_logger  # noqa: E402,F401  (autouse fixture)
 
 ROOT = Path(__file__).resolve().parents[1]
 NORM = dict(mean=[123.675, 116.28, 103.53], std=[58.395, 57.12, 57.375])
