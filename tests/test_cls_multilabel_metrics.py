@@ -64,11 +64,15 @@ def test_recall_precision_fbeta_by_hand():
     precision, recall = (2 / 3 + 1 / 2) / 2, 1.0
     assert values['precision'] == pytest.approx(precision)
     assert values['recall'] == pytest.approx(recall)
-    assert values['fbeta'] == pytest.approx(2 * precision * recall / (precision + recall))
+    # per-class F1 = 2TP / (2TP + FN + FP): class 0 -> 4/5, class 1 -> 2/3, class 2 undefined
+    assert values['fbeta'] == pytest.approx((4 / 5 + 2 / 3) / 2)
     micro = multilabel_fbeta(SCORES, TARGETS, DIFFICULT, thr=0.5, beta=2.0, average='micro')
     p, r = 3 / 5, 3 / 3
     assert micro['precision'] == pytest.approx(p) and micro['recall'] == pytest.approx(r)
     assert micro['fbeta'] == pytest.approx(5 * p * r / (4 * p + r))
+    # nothing predicted: recall 0, precision undefined, F-beta 0 (not NaN)
+    nothing = multilabel_fbeta(SCORES, TARGETS, DIFFICULT, thr=0.99)
+    assert nothing['recall'] == 0 and math.isnan(nothing['precision']) and nothing['fbeta'] == 0
     # a stricter threshold loses image 2 of class 0 (0.7 < 0.75) and image 1 of class 1
     assert multilabel_recall(SCORES, TARGETS, DIFFICULT, thr=0.75) == pytest.approx((1 / 2 + 0) / 2)
 

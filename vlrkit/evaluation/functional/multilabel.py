@@ -91,23 +91,26 @@ def multilabel_recall(scores, targets, difficult=None, thr=0.5, average='macro')
 
 
 def multilabel_fbeta(scores, targets, difficult=None, thr=0.5, beta=1.0, average='macro'):
-    """F-beta of the thresholded decisions: (1 + b^2) P R / (b^2 P + R); beta > 1 favours recall.
+    """Precision, recall and F-beta of the decisions ``scores >= thr``; beta > 1 favours recall.
+
+    F-beta = (1 + b^2) TP / ((1 + b^2) TP + b^2 FN + FP): 0 when nothing right was predicted,
+    undefined (left out of the macro mean) only for a class with neither positives nor predictions.
+    'macro' averages the per-class F-beta (as scikit-learn's fbeta_score); 'micro' pools the counts.
 
     Returns:
-        dict(precision=..., recall=..., fbeta=...) computed with the same ``average`` (F-beta from
-        the averaged precision and recall; 0 when both are 0, NaN when either is undefined).
+        dict(precision=..., recall=..., fbeta=...) floats, with ``average`` applied to each.
     """
     if beta <= 0:
         raise ValueError(f'beta must be > 0, got {beta}')
     precision, recall = multilabel_precision_recall(scores, targets, difficult, thr, average)
+    tp, fp, fn = per_class_counts(scores, targets, difficult, thr)
+    if average == 'micro':
+        tp, fp, fn = tp.sum(), fp.sum(), fn.sum()
     b2 = beta * beta
-    if np.isnan(precision) or np.isnan(recall):
-        fbeta = float('nan')
-    elif precision == 0 and recall == 0:
-        fbeta = 0.0
-    else:
-        fbeta = (1 + b2) * precision * recall / (b2 * precision + recall)
-    return dict(precision=precision, recall=recall, fbeta=float(fbeta))
+    num, den = (1 + b2) * tp, (1 + b2) * tp + b2 * fn + fp
+    with np.errstate(invalid='ignore', divide='ignore'):
+        fbeta = np.where(den > 0, num / np.maximum(den, 1), np.nan)
+    return dict(precision=precision, recall=recall, fbeta=_nanmean(fbeta))
 
 
 def per_class_counts(scores, targets, difficult=None, thr=0.5):
