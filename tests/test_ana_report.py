@@ -91,11 +91,24 @@ def analysed_run(tmp_path_factory):
     runner.save_checkpoint('epoch_1.pth')
     write_log(run / 'log.jsonl')
     save_image(np.zeros((8, 8, 3), np.uint8), run / 'vis' / 'filters_iter_0.png')
+    analyze_tool().main([str(config), str(run / 'epoch_1.pth')])
+    return run / 'analysis'
+
+
+def analyze_tool():
     spec = importlib.util.spec_from_file_location('analyze_tool', ROOT / 'tools/analyze.py')
     tool = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(tool)
-    tool.main([str(config), str(run / 'epoch_1.pth')])
-    return run / 'analysis'
+    return tool
+
+
+def test_unknown_analysis_is_a_one_line_error(analysed_run, capsys):
+    config, checkpoint = analysed_run.parent / 'small_analysis.py', analysed_run.parent / 'epoch_1.pth'
+    with pytest.raises(SystemExit) as exit_info:
+        analyze_tool().main([str(config), str(checkpoint), '--analyses', 'knn', 'gradcam'])
+    assert exit_info.value.code == 2
+    message = capsys.readouterr().err
+    assert "['gradcam']" in message and 'knn' in message and 'tsne' in message  # what exists
 
 
 def test_analyze_tool_writes_figures_metrics_and_page(analysed_run):
