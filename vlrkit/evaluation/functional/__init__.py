@@ -1,1 +1,2 @@
 """Importing this package registers its components."""
+from . import multilabel  # noqa: F401
