@@ -106,3 +106,12 @@ def test_annotation_size_disagreeing_with_image(tmp_path, voc_writer):
     with pytest.raises(BadInputError, match='misplaced') as info:
         ds[0]
     assert 'a.jpg' in str(info.value) and 'a.xml' in str(info.value)
+
+
+def test_zero_size_in_xml_means_unknown(tmp_path, voc_writer):
+    root = voc_writer(tmp_path, {'a': GOOD}, size=(64, 48))
+    xml = root / 'VOC2007/Annotations/a.xml'
+    xml.write_text(xml.read_text().replace('<width>64</width><height>48</height>',
+                                           '<width>0</width><height>0</height>'))
+    sample = VOCDataset(root, mode='detection', pipeline=PIPELINE)[0]
+    assert sample['ori_shape'] == (48, 64) and sample['boxes'].tolist() == [[2, 2, 30, 30]]

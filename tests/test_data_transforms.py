@@ -113,7 +113,7 @@ def test_normalize_and_pack_classification():
                         dict(type='PackSample')])
     sample = pipeline(results)
     expected = (painted()['img'][5, 7].astype(np.float32) - [10, 20, 30]) / [2, 4, 5]
-    torch.testing.assert_close(sample['image'][:, 5, 7], torch.tensor(expected, dtype=torch.float32))
+    torch.testing.assert_close(sample['image'][:, 5, 7], torch.tensor(expected).float())
     assert sample['labels'].tolist() == np.eye(20)[3].tolist()
     assert sample['objects']['boxes'].shape == (1, 4)
 

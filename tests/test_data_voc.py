@@ -1,5 +1,4 @@
 """VOC parsing and targets, checked against the real VOC sample files and small hand-made XMLs."""
-import numpy as np
 import pytest
 import torch
 

@@ -71,8 +71,12 @@ class CocoDataset(AnnotatedImageDataset):
         for ann in self.coco.loadAnns(self.coco.getAnnIds(imgIds=img_id)):
             if ann['category_id'] not in self.cat_to_label:
                 continue
-            x, y, w, h = (float(v) for v in ann['bbox'])
             where = f"{self.ann_file}: annotation id {ann.get('id')} of image {img['file_name']}"
+            try:
+                x, y, w, h = (float(v) for v in ann['bbox'])
+            except (KeyError, TypeError, ValueError):
+                raise BadInputError(f"{where} has no valid bbox [x, y, w, h]: "
+                                    f"{ann.get('bbox')!r}.") from None
             if w <= 0 or h <= 0:
                 raise BadInputError(f'{where} has an empty box (w={w}, h={h}).')
             box = [x, y, x + w, y + h]

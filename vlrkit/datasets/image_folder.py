@@ -1,4 +1,4 @@
-"""Single-label images in class folders: ``data_root/<split>/<class>/*.jpg`` (mini-ImageNet style)."""
+"""Single-label images in class folders, ``data_root/<split>/<class>/*.jpg`` (mini-ImageNet)."""
 from pathlib import Path
 
 from ..registry import DATASETS

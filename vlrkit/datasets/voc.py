@@ -81,6 +81,8 @@ def parse_voc_xml(xml_path, classes=VOC_CLASSES, known_names=VOC_CLASSES):
     if size is not None and size.find('width') is not None:
         width = _number(size, 'width', xml_path)
         height = _number(size, 'height', xml_path)
+        if width <= 0 or height <= 0:  # some labelling tools write 0: the size is unknown
+            width = height = None
 
     class_index = {name: i for i, name in enumerate(classes)}
     boxes, labels, difficult, truncated = [], [], [], []
@@ -137,8 +139,9 @@ def missing_voc_message(path, data_root, year):
     urls = VOC_URLS.get(str(year), ())
     how = ''
     if urls:
+        parent = Path(data_root).resolve().parent
         how = (' Download ' + ' and '.join(urls) + f' and extract them with `tar xf` inside '
-               f'{Path(data_root).resolve().parent}/ (each archive unpacks into VOCdevkit/VOC{year}).')
+               f'{parent}/ (each archive unpacks into VOCdevkit/VOC{year}).')
     return (f'{path} not found. data_root must be the VOCdevkit folder containing '
             f'VOC{year}/JPEGImages, VOC{year}/Annotations and VOC{year}/ImageSets/Main/<split>.txt '
             f'(data_root={data_root!r} resolves to {Path(data_root).resolve()}).{how} '

@@ -85,6 +85,7 @@ class Runner:
             model.compile()
         self.model = model
         self.train_dataloader = self.val_dataloader = self.test_dataloader = None
+        self.val_interval, self.by_epoch = 0, True
         self.optimizer, self.param_schedulers, self.scaler = None, [], None
         self.epoch = self.iter = 0
         self.max_epochs = self.max_iters = 0
@@ -137,7 +138,6 @@ class Runner:
     def _build_logger(self):
         logger = logging.getLogger('vlrkit')
         logger.handlers.clear()
-        logger.propagate = False
         logger.setLevel(logging.INFO if self.rank == 0 else logging.WARNING)
         fmt = logging.Formatter('%(asctime)s %(levelname)s %(message)s', '%m/%d %H:%M:%S')
         from .hooks.logger_hook import TqdmAwareHandler
@@ -181,7 +181,11 @@ class Runner:
 
     def _build_evaluators(self, evaluator_cfg):
         cfgs = evaluator_cfg if isinstance(evaluator_cfg, (list, tuple)) else [evaluator_cfg]
-        return [EVALUATORS.build(copy.deepcopy(c)) for c in cfgs if c]
+        evaluators = [EVALUATORS.build(copy.deepcopy(c)) for c in cfgs if c]
+        for evaluator in evaluators:
+            if getattr(evaluator, 'requires_model', False):   # analyses probe the model itself
+                evaluator.bind(self.unwrapped_model)
+        return evaluators
 
     @property
     def unwrapped_model(self):
@@ -259,7 +263,7 @@ class Runner:
                 self.iter_time = time.perf_counter() - data_start
                 self.call_hook('after_train_iter', batch_idx=batch_idx, batch=batch, outputs=outputs)
                 self.iter += 1
-                if not self.by_epoch and (self.iter % self.val_interval == 0 or self.iter == self.max_iters):
+                if not self.by_epoch and self._val_due(self.iter, self.max_iters):
                     self.val()
                 if self.iter >= self.max_iters:
                     break
@@ -267,9 +271,12 @@ class Runner:
             self.progress.update(epochs_done=self.epoch + 1, batches_done=0)
             self.call_hook('after_train_epoch')
             self.epoch += 1
-            if self.by_epoch and (self.epoch % self.val_interval == 0 or self.epoch == self.max_epochs):
+            if self.by_epoch and self._val_due(self.epoch, self.max_epochs):
                 self.val()
         self.call_hook('after_train')
+
+    def _val_due(self, done, total):
+        return self.val_dataloader is not None and (done % self.val_interval == 0 or done == total)
 
     def _autocast(self):
         if self.amp_dtype is None:

@@ -1,3 +1,3 @@
 """Importing this package registers its metrics."""
-from . import accuracy  # noqa: F401
+from . import accuracy, confusion_matrix  # noqa: F401
 from . import multilabel  # noqa: F401
