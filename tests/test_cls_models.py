@@ -1,4 +1,4 @@
-"""CaffeNet, ConvNet and the VOC classifiers built from their configs: output shapes, exact parameter counts."""
+"""CaffeNet, ConvNet and the VOC classifiers built from their configs: output shapes, parameter counts."""
 import pytest
 import torch
 

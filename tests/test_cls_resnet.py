@@ -58,7 +58,8 @@ def test_norm_eval_keeps_all_batchnorm_in_eval():
     assert backbone.layer1[0].conv1.training  # only norms are affected
 
 
-@pytest.mark.parametrize('kwargs, match', [(dict(depth=101), 'depth'), (dict(out_indices=(4,)), 'out_indices'),
+@pytest.mark.parametrize('kwargs, match', [(dict(depth=101), 'depth'),
+                                           (dict(out_indices=(4,)), 'out_indices'),
                                            (dict(frozen_stages=5), 'frozen_stages')])
 def test_bad_arguments_are_named(kwargs, match):
     with pytest.raises(ValueError, match=match):

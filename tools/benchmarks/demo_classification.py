@@ -134,7 +134,8 @@ def plain_simple_cnn(args, root):
     mean_ap, _ = multilabel_map(np.stack(scores), np.concatenate(targets), np.concatenate(difficult))
     return dict(model='simple_cnn (plain PyTorch loop)', config=CONFIGS['simple_cnn'],
                 epochs=cfg.train_cfg.max_epochs, params=sum(p.numel() for p in model.parameters()),
-                mAP=mean_ap, f1=None, train_s=train_s, train_cpu_s=train_cpu_s, test_s=time.perf_counter() - start,
+                mAP=mean_ap, f1=None, train_s=train_s, train_cpu_s=train_cpu_s,
+                test_s=time.perf_counter() - start,
                 train_img_per_s=len(train_set) * cfg.train_cfg.max_epochs / train_s)
 
 
@@ -159,7 +160,8 @@ def main(argv=None):
     print('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|')
     for r in rows:
         f1 = '' if r['f1'] is None else f'{r["f1"]:.3f}'
-        print(f'| {r["model"]} | {r["epochs"]} | {r["params"]:,} | {r["mAP"]:.4f} | {r["mAP"] / chance:.1f}x | '
+        print(f'| {r["model"]} | {r["epochs"]} | {r["params"]:,} | {r["mAP"]:.4f} | '
+              f'{r["mAP"] / chance:.1f}x | '
               f'{f1} | {r["train_s"]:.1f} | {r["train_cpu_s"]:.1f} | {r["train_img_per_s"]:.0f} | '
               f'{r["test_s"]:.1f} | {r["train_cpu_s"] / reference:.2f} |')
     root.mkdir(parents=True, exist_ok=True)

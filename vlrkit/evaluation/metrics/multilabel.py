@@ -81,7 +81,8 @@ class MultiLabelMAP(_MultiLabelMetric):
         for name, ap, pos in zip(names, per_class, positives):
             shown = '   n/a' if math.isnan(ap) else f'{ap:6.4f}'
             rows.append(f'{name:<{width}}  {shown}  {pos:>9d}')
-        rows.append(f'{"mAP":<{width}}  {mean_ap:6.4f}  ({int(np.sum(~np.isnan(per_class)))} classes with positives)')
+        scored = int(np.sum(~np.isnan(per_class)))
+        rows.append(f'{"mAP":<{width}}  {mean_ap:6.4f}  ({scored} classes with positives)')
         logger.info('per-class average precision (%s):\n%s', self.mode, '\n'.join(rows))
         if self.work_dir is not None:
             path = self.work_dir / f'{self.prefix or "multilabel"}_per_class_ap.csv'
