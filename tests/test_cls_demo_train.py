@@ -34,6 +34,7 @@ def test_convnet_demo_beats_chance(tmp_path, one_thread):
         for key in ('num_trainval', 'num_test', 'image_size', 'seed'):
             dataset.pop(key)
         dataset['pipeline'][1]['scale'] = (SIZE, SIZE)
+    cfg.param_scheduler = []   # a constant 3e-3 learns more in 8 short epochs than the cosine decay
     runner = Runner.from_cfg(cfg)
     runner.train()
     metrics = runner.test()
@@ -43,6 +44,7 @@ def test_convnet_demo_beats_chance(tmp_path, one_thread):
     difficult = np.stack([i['cls_difficult'] for i in infos])
     rng = np.random.default_rng(0)
     chance = np.mean([multilabel_map(rng.random(targets.shape), targets, difficult)[0] for _ in range(5)])
+    print(f"demo mAP {metrics['multilabel/mAP']:.4f}, chance {chance:.4f}")
     assert metrics['multilabel/mAP'] > max(2 * chance, chance + 0.15), (metrics['multilabel/mAP'], chance)
     assert (tmp_path / 'work' / 'multilabel_per_class_ap.csv').is_file()
     assert any(p.name.startswith('best_multilabel_mAP') for p in (tmp_path / 'work').iterdir())
