@@ -1,2 +1,3 @@
-"""Importing this package registers its components."""
+"""Importing this package registers its metrics."""
+from . import accuracy  # noqa: F401
 from . import localization  # noqa: F401

@@ -1,2 +1,3 @@
-"""Importing this package registers its components."""
+"""Importing this package registers its backbones."""
+from . import simple_cnn  # noqa: F401
 from . import alexnet  # noqa: F401

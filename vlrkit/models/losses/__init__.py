@@ -1,1 +1,2 @@
-"""Importing this package registers its components."""
+"""Importing this package registers its losses."""
+from . import cross_entropy  # noqa: F401
