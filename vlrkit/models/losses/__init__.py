@@ -1,2 +1,3 @@
 """Importing this package registers its losses."""
 from . import cross_entropy  # noqa: F401
+from . import bce  # noqa: F401
