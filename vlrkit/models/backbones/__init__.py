@@ -1,1 +1,2 @@
 """Importing this package registers its components."""
+from . import regnet  # noqa: F401

@@ -1,1 +1,2 @@
 """Importing this package registers its components."""
+from . import fcos_head  # noqa: F401

@@ -1,1 +1,2 @@
 """Importing this package registers its components."""
+from . import focal_loss, iou_loss  # noqa: F401
