@@ -11,7 +11,7 @@ import torch.nn.functional as F
 from torchvision.ops import sigmoid_focal_loss
 
 from vlrkit.registry import LOSSES
-from .utils import weight_reduce_loss
+from .bce import weighted_reduce
 
 
 @LOSSES.register_module()
@@ -46,4 +46,4 @@ class FocalLoss(nn.Module):
                                   gamma=self.gamma, reduction='none')
         if weight is not None and weight.dim() == loss.dim() - 1:
             weight = weight[..., None]
-        return self.loss_weight * weight_reduce_loss(loss, weight, self.reduction, avg_factor)
+        return self.loss_weight * weighted_reduce(loss, weight, self.reduction, avg_factor)

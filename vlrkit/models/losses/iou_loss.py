@@ -8,7 +8,7 @@ import torch.nn.functional as F
 from torchvision.ops import generalized_box_iou_loss
 
 from vlrkit.registry import LOSSES
-from .utils import weight_reduce_loss
+from .bce import weighted_reduce
 
 
 @LOSSES.register_module()
@@ -32,7 +32,7 @@ class GIoULoss(nn.Module):
             # keep the graph connected so DDP sees a gradient for every parameter
             return pred.sum() * 0.0
         loss = generalized_box_iou_loss(pred.float(), target.float(), reduction='none', eps=self.eps)
-        return self.loss_weight * weight_reduce_loss(loss, weight, self.reduction, avg_factor)
+        return self.loss_weight * weighted_reduce(loss, weight, self.reduction, avg_factor)
 
 
 @LOSSES.register_module()
@@ -53,4 +53,4 @@ class L1Loss(nn.Module):
         if pred.numel() == 0:
             return pred.sum() * 0.0
         loss = F.l1_loss(pred.float(), target.float(), reduction='none').sum(-1)
-        return self.loss_weight * weight_reduce_loss(loss, weight, self.reduction, avg_factor)
+        return self.loss_weight * weighted_reduce(loss, weight, self.reduction, avg_factor)

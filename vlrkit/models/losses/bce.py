@@ -1,0 +1,64 @@
+"""Binary cross-entropy on logits, with per-entry weights and an averaging factor.
+
+Multi-label VOC classification weights each (image, class) entry with ``~difficult`` and averages
+over the valid entries (``avg_factor = weight.sum()``), as the homework does: a class present only
+as difficult objects neither rewards nor punishes the model. FCOS uses the same loss for
+centerness, averaged over positive locations.
+"""
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+from vlrkit.registry import LOSSES
+
+REDUCTIONS = ('none', 'mean', 'sum')
+
+
+def weighted_reduce(loss, weight=None, reduction='mean', avg_factor=None):
+    """Apply an element-wise ``weight``, then reduce: mean, sum, none, or sum / ``avg_factor``.
+
+    With ``avg_factor`` and reduction 'mean' the weighted sum is divided by it (the mean over the
+    entries that count, not over all entries); 'sum' with an ``avg_factor`` is contradictory.
+    """
+    if weight is not None:
+        loss = loss * weight
+    if avg_factor is None:
+        return {'none': loss, 'mean': loss.mean(), 'sum': loss.sum()}[reduction]
+    if reduction == 'mean':
+        # eps keeps an all-masked batch at 0 instead of NaN when a caller passes avg_factor=0.
+        return loss.sum() / (avg_factor + torch.finfo(loss.dtype).eps)
+    if reduction == 'none':
+        return loss
+    raise ValueError('avg_factor cannot be used with reduction="sum"; use "mean" or leave avg_factor None')
+
+
+@LOSSES.register_module()
+class BCEWithLogitsLoss(nn.Module):
+    """``loss_weight * reduce(weight * BCE(sigmoid(pred), target))``.
+
+    Args:
+        reduction: 'mean', 'sum' or 'none'.
+        loss_weight: multiplier of the result (balances this loss against others).
+        pos_weight: optional (K,) weight of positive entries per class (torch's pos_weight).
+
+    Shapes: pred (N, K) logits (or any shape), target same shape in [0, 1], weight broadcastable.
+    """
+
+    def __init__(self, reduction='mean', loss_weight=1.0, pos_weight=None):
+        super().__init__()
+        if reduction not in REDUCTIONS:
+            raise ValueError(f'BCEWithLogitsLoss reduction={reduction!r}; choose one of {REDUCTIONS}')
+        self.reduction = reduction
+        self.loss_weight = loss_weight
+        self.register_buffer('pos_weight', None if pos_weight is None else torch.as_tensor(
+            pos_weight, dtype=torch.float32), persistent=False)
+
+    def forward(self, pred, target, weight=None, avg_factor=None):
+        if pred.shape != target.shape:
+            raise ValueError(f'BCEWithLogitsLoss: pred {tuple(pred.shape)} and target '
+                             f'{tuple(target.shape)} must have the same shape')
+        loss = F.binary_cross_entropy_with_logits(pred, target.to(pred.dtype), reduction='none',
+                                                  pos_weight=self.pos_weight)
+        if weight is not None:
+            weight = weight.to(loss.dtype)
+        return self.loss_weight * weighted_reduce(loss, weight, self.reduction, avg_factor)
