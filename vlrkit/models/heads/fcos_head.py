@@ -251,8 +251,8 @@ class FCOSHead(nn.Module):
         self.reg_activation = reg_activation
         self.centerness_on_reg = centerness_on_reg
         self.num_pos_ema = num_pos_ema
-        self.test_cfg = dict(score_thr=0.05, nms_pre=1000, iou_thr=0.6, max_per_img=100,
-                             score_mode='sqrt', **(test_cfg or {}))
+        self.test_cfg = {**dict(score_thr=0.05, nms_pre=1000, iou_thr=0.6, max_per_img=100,
+                                score_mode='sqrt'), **(test_cfg or {})}
 
         self.cls_convs = conv_tower(in_channels, feat_channels, stacked_convs, norm)
         self.reg_convs = conv_tower(in_channels, feat_channels, stacked_convs, norm)
