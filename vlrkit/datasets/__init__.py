@@ -1,1 +1,2 @@
-"""Importing this package registers its components."""
+"""Importing this package registers its datasets."""
+from . import digits, mnist  # noqa: F401

@@ -1,3 +1,3 @@
 """Importing this package registers every backbone, neck, head, loss and top-level model."""
-from . import backbones, heads, losses, necks  # noqa: F401
+from . import backbones, classifier, heads, losses, necks  # noqa: F401
 from . import fcos  # noqa: F401

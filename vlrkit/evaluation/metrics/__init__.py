@@ -1,1 +1,2 @@
-"""Importing this package registers its components."""
+"""Importing this package registers its metrics."""
+from . import accuracy  # noqa: F401

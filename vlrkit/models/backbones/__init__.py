@@ -1,3 +1,4 @@
-"""Importing this package registers its components."""
+"""Importing this package registers its backbones."""
+from . import simple_cnn  # noqa: F401
 from . import regnet  # noqa: F401
 from . import resnet  # noqa: F401

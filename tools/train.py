@@ -1,0 +1,30 @@
+"""Train a model from a config: ``python tools/train.py configs/fcos/fcos_r18_fpn_demo.py``."""
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout without installing
+
+from vlrkit.cli import add_config_arguments, friendly_errors, load_cli_config, parser  # noqa: E402
+from vlrkit.engine.runner import Runner  # noqa: E402
+
+
+def main(argv=None):
+    p = add_config_arguments(parser(__doc__))
+    p.add_argument('--amp', action='store_true', help="mixed precision (bf16, or the config's amp)")
+    p.add_argument('--resume', nargs='?', const=True, default=False, metavar='PATH',
+                   help='resume from PATH, or with no PATH from the latest checkpoint in work_dir')
+    p.add_argument('--launcher', choices=['none', 'pytorch'], default='none',
+                   help="'pytorch' when started by torchrun (tools/dist_train.sh)")
+    args = p.parse_args(argv)
+    with friendly_errors():
+        cfg = load_cli_config(args)
+        if args.amp:
+            cfg.amp = cfg.get('amp') or 'bf16'
+        if args.resume:
+            cfg.resume = args.resume
+        cfg.launcher = args.launcher
+        Runner.from_cfg(cfg).train()
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,50 @@
+"""What every command-line tool shares: common arguments and one-line errors for user mistakes.
+
+A user who mistyped a config key or pointed at a missing dataset wants one sentence naming the file
+and the fix, not a 40-line traceback; a genuine bug still shows its traceback. Set VLRKIT_DEBUG=1
+to see tracebacks for user errors too.
+"""
+import argparse
+import contextlib
+import os
+import sys
+
+from mmengine.config import DictAction
+
+from .config import ConfigError, load_config
+from .engine.checkpoint import CheckpointError
+
+USER_ERRORS = (ConfigError, CheckpointError, FileNotFoundError, FileExistsError, KeyError,
+               ValueError, TypeError, FloatingPointError, ImportError)
+
+
+def add_config_arguments(parser):
+    parser.add_argument('config', help='config file, e.g. configs/fcos/fcos_r18_fpn_demo.py')
+    parser.add_argument('--work-dir', help='where logs and checkpoints go (default work_dirs/<config name>)')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction, default={},
+                        help='override config keys, e.g. train_cfg.max_iters=100 model.head.num_classes=5')
+    return parser
+
+
+def load_cli_config(args):
+    cfg = load_config(args.config, cfg_options=args.cfg_options)
+    if getattr(args, 'work_dir', None):
+        cfg.work_dir = args.work_dir
+    return cfg
+
+
+@contextlib.contextmanager
+def friendly_errors():
+    """Turn user errors into ``vlrkit: error: ...`` on stderr and exit status 2."""
+    try:
+        yield
+    except USER_ERRORS as err:
+        if os.environ.get('VLRKIT_DEBUG'):
+            raise
+        message = err.args[0] if isinstance(err, KeyError) and err.args else str(err)
+        print(f'vlrkit: error: {type(err).__name__}: {message}', file=sys.stderr)
+        sys.exit(2)
+
+
+def parser(description):
+    return argparse.ArgumentParser(description=description)

@@ -1,0 +1,79 @@
+"""Checkpoint files: written atomically, read safely.
+
+A checkpoint is a plain dict of tensors and python primitives so that it loads with
+``torch.load(weights_only=True)``, which refuses arbitrary pickled objects (a checkpoint from the
+internet cannot run code). A killed save never leaves a half-written ``.pth``: the bytes go to a
+temporary file in the same folder, which is renamed over the target only once complete.
+"""
+import os
+import pickle
+import random
+from pathlib import Path
+
+import numpy as np
+import torch
+
+
+class CheckpointError(RuntimeError):
+    """A file is not a readable vlrkit checkpoint; the message names it and says what to do."""
+
+
+def save_checkpoint(checkpoint, path):
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f'.{path.name}.tmp-{os.getpid()}')
+    try:
+        with open(tmp, 'wb') as f:
+            torch.save(checkpoint, f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+
+
+def load_checkpoint_file(path, map_location='cpu'):
+    """Read a vlrkit checkpoint; refuse pickled code and files that are not vlrkit checkpoints."""
+    path = Path(path)
+    if not path.is_file():
+        raise CheckpointError(f'checkpoint {path} does not exist')
+    try:
+        checkpoint = torch.load(path, map_location=map_location, weights_only=True)
+    except pickle.UnpicklingError as err:
+        raise CheckpointError(
+            f'refusing to load {path}: it contains pickled Python objects beyond tensors and plain '
+            f'containers, which could execute code. Only load checkpoints you trust; re-save its '
+            f'state_dict with torch.save(model.state_dict()) to use it. ({str(err).splitlines()[0]})'
+        ) from err
+    except (RuntimeError, EOFError, OSError) as err:
+        raise CheckpointError(f'{path} is not a readable PyTorch checkpoint '
+                              f'(truncated or another format?): {err}') from err
+    if not isinstance(checkpoint, dict) or 'state_dict' not in checkpoint or \
+            'vlrkit_version' not in checkpoint.get('meta', {}):
+        raise CheckpointError(
+            f'{path} is not a vlrkit checkpoint (no meta.vlrkit_version / state_dict). To start from '
+            f'foreign weights, use the backbone\'s pretrained= option or load_from a vlrkit checkpoint.')
+    return checkpoint
+
+
+def rng_state():
+    """Every random generator a training step touches, in weights_only-safe types."""
+    name, keys, pos, has_gauss, cached = np.random.get_state()
+    state = {'torch': torch.get_rng_state(), 'python': random.getstate(),
+             'numpy': {'name': name, 'keys': torch.from_numpy(keys.astype(np.int64)), 'pos': pos,
+                       'has_gauss': has_gauss, 'cached_gaussian': cached}}
+    if torch.cuda.is_available():
+        state['cuda'] = torch.cuda.get_rng_state_all()
+    return state
+
+
+def set_rng_state(state):
+    torch.set_rng_state(state['torch'])
+    version, internal, gauss = state['python']
+    random.setstate((version, tuple(internal), gauss))
+    np_state = state['numpy']
+    np.random.set_state((np_state['name'], np_state['keys'].numpy().astype(np.uint32),
+                         np_state['pos'], np_state['has_gauss'], np_state['cached_gaussian']))
+    if 'cuda' in state and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all(state['cuda'])

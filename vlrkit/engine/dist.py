@@ -1,0 +1,57 @@
+"""torch.distributed set-up for runs started by torchrun, and the few collectives the Runner needs.
+
+torchrun exports RANK, LOCAL_RANK and WORLD_SIZE; reading them is all the "launcher" there is.
+"""
+import os
+
+import torch
+import torch.distributed as dist
+
+
+def init_distributed(device_type):
+    """Join the process group torchrun prepared: NCCL on GPUs, gloo on CPUs. Returns (rank, world)."""
+    if 'RANK' not in os.environ or 'WORLD_SIZE' not in os.environ:
+        raise RuntimeError('launcher=pytorch needs the RANK/WORLD_SIZE variables torchrun sets; start '
+                           'the run with tools/dist_train.sh CONFIG NGPUS (or torchrun).')
+    if not dist.is_initialized():
+        backend = 'nccl' if device_type == 'cuda' else 'gloo'
+        if device_type == 'cuda':
+            torch.cuda.set_device(int(os.environ.get('LOCAL_RANK', 0)))
+        dist.init_process_group(backend=backend)
+    return dist.get_rank(), dist.get_world_size()
+
+
+def is_distributed():
+    return dist.is_available() and dist.is_initialized() and dist.get_world_size() > 1
+
+
+def get_rank():
+    return dist.get_rank() if is_distributed() else 0
+
+
+def get_world_size():
+    return dist.get_world_size() if is_distributed() else 1
+
+
+def barrier():
+    if is_distributed():
+        dist.barrier()
+
+
+def all_reduce_mean(values, device):
+    """Average a dict of python floats over ranks (for logging: every rank logs the same losses)."""
+    if not is_distributed() or not values:
+        return values
+    keys = sorted(values)
+    stacked = torch.tensor([float(values[k]) for k in keys], dtype=torch.float64, device=device)
+    dist.all_reduce(stacked)
+    stacked /= dist.get_world_size()
+    return dict(zip(keys, stacked.tolist()))
+
+
+def broadcast_object(obj, src=0):
+    if not is_distributed():
+        return obj
+    holder = [obj]
+    dist.broadcast_object_list(holder, src=src)
+    return holder[0]

@@ -1,0 +1,99 @@
+"""Console, file and JSON-lines logging of training and evaluation.
+
+``work_dir/log.jsonl`` gets one JSON object per logged step ({"mode": "train"|"val"|"test",
+"epoch", "iter", "lr", losses..., metrics...}); the analysis report draws training curves from it.
+"""
+import datetime
+import json
+import logging
+import sys
+
+from tqdm import tqdm
+
+from ...registry import HOOKS
+from .. import dist
+from .hook import Hook
+
+
+class TqdmAwareHandler(logging.StreamHandler):
+    """Console handler that prints above an active progress bar instead of through it."""
+
+    def __init__(self):
+        super().__init__(sys.stdout)
+
+    def emit(self, record):
+        try:
+            tqdm.write(self.format(record), file=sys.stdout)
+        except Exception:  # logging must never kill a run
+            self.handleError(record)
+
+
+@HOOKS.register_module()
+class LoggerHook(Hook):
+    """Logs window-averaged losses, lr, time per iteration and ETA every ``interval`` iterations.
+
+    On an interactive terminal a tqdm bar shows progress continuously; in logs (CI, nohup) the
+    interval lines carry the same information.
+    """
+
+    priority = 'BELOW_NORMAL'
+
+    def __init__(self, interval=10, progress_bar=None):
+        self.interval = interval
+        self.progress_bar = sys.stdout.isatty() if progress_bar is None else progress_bar
+        self._sums, self._count, self._bar = {}, 0, None
+
+    def before_train(self, runner):
+        self._time_sum, self._timed_iters = 0.0, 0
+        if self.progress_bar and runner.rank == 0:
+            self._bar = tqdm(total=runner.max_iters, initial=runner.iter, dynamic_ncols=True,
+                             desc='train', file=sys.stdout)
+
+    def after_train_iter(self, runner, batch_idx, batch, outputs):
+        for key, value in runner.log_vars.items():
+            self._sums[key] = self._sums.get(key, 0.0) + value
+        self._count += 1
+        self._time_sum += runner.iter_time
+        self._timed_iters += 1
+        lr = runner.optimizer.param_groups[0]['lr']
+        if self._bar is not None:
+            self._bar.update(1)
+            self._bar.set_postfix(loss=f"{runner.log_vars.get('loss', float('nan')):.4f}", lr=f'{lr:.2e}')
+        if not (self.every_n_train_iters(runner, self.interval) or self.is_last_train_iter(runner)):
+            return
+        means = dist.all_reduce_mean({k: v / self._count for k, v in self._sums.items()}, runner.device)
+        self._sums, self._count = {}, 0
+        seconds_per_iter = self._time_sum / max(self._timed_iters, 1)
+        eta = datetime.timedelta(seconds=int(seconds_per_iter * (runner.max_iters - runner.iter - 1)))
+        steps = len(runner.train_dataloader)
+        where = (f'Epoch(train) [{runner.epoch + 1}][{batch_idx + 1}/{steps}]' if runner.by_epoch
+                 else f'Iter(train) [{runner.iter + 1}/{runner.max_iters}]')
+        losses = '  '.join(f'{k}: {v:.4f}' for k, v in means.items())
+        runner.logger.info(f'{where}  lr: {lr:.4e}  eta: {eta}  time: {runner.iter_time:.3f}  '
+                           f'data_time: {runner.data_time:.3f}  {losses}')
+        self._write_json(runner, dict(mode='train', epoch=runner.epoch + 1, iter=runner.iter + 1,
+                                      lr=lr, time=runner.iter_time, data_time=runner.data_time, **means))
+
+    def after_train(self, runner):
+        if self._bar is not None:
+            self._bar.close()
+            self._bar = None
+
+    def after_val(self, runner, metrics):
+        self._log_metrics(runner, 'val', metrics)
+
+    def after_test(self, runner, metrics):
+        self._log_metrics(runner, 'test', metrics)
+
+    def _log_metrics(self, runner, mode, metrics):
+        text = '  '.join(f'{k}: {v:.4f}' for k, v in metrics.items() if isinstance(v, (int, float)))
+        runner.logger.info(f'Epoch({mode}) [{runner.progress["epochs_done"]}] '
+                           f'iter {runner.progress["iters_done"]}  {text}')
+        self._write_json(runner, dict(mode=mode, epoch=runner.progress['epochs_done'],
+                                      iter=runner.progress['iters_done'], **metrics))
+
+    @staticmethod
+    def _write_json(runner, record):
+        if runner.rank == 0:
+            with open(runner.work_dir / 'log.jsonl', 'a') as f:
+                f.write(json.dumps(record) + '\n')

@@ -1,0 +1,23 @@
+"""Stops a run whose loss became NaN/Inf, after saving the last good weights.
+
+The Runner skips the optimizer step of a non-finite loss, so the model still holds the weights
+of the previous (finite) step when this hook saves them.
+"""
+from ...registry import HOOKS
+from .hook import Hook
+
+
+@HOOKS.register_module()
+class NaNGuardHook(Hook):
+
+    priority = 'ABOVE_NORMAL'
+
+    def after_train_iter(self, runner, batch_idx, batch, outputs):
+        if runner.loss_is_finite:
+            return
+        bad = ', '.join(f'{k}={v:.4g}' for k, v in runner.log_vars.items() if v != v or abs(v) == float('inf'))
+        path = runner.save_checkpoint(f'last_good_iter_{runner.iter}.pth')
+        raise FloatingPointError(
+            f'non-finite loss at iteration {runner.iter + 1} ({bad}). The weights before this step '
+            f'are saved in {path}; lower the learning rate or set optim_wrapper.clip_grad, then '
+            f'resume with --resume {path}')

@@ -1,0 +1,25 @@
+"""Training scalars (losses, lr) and evaluation metrics to TensorBoard, on rank 0."""
+from ...registry import HOOKS
+from .hook import Hook
+
+
+@HOOKS.register_module()
+class TensorBoardHook(Hook):
+
+    priority = 'BELOW_NORMAL'
+
+    def __init__(self, interval=10):
+        self.interval = interval
+
+    def after_train_iter(self, runner, batch_idx, batch, outputs):
+        if runner.writer is None or not self.every_n_train_iters(runner, self.interval):
+            return
+        step = runner.iter + 1
+        for key, value in runner.log_vars.items():
+            runner.writer.add_scalar(f'train/{key}', value, step)
+        runner.writer.add_scalar('train/lr', runner.optimizer.param_groups[0]['lr'], step)
+
+    def after_val(self, runner, metrics):
+        if runner.writer is not None:
+            for key, value in metrics.items():
+                runner.writer.add_scalar(f'val/{key}', value, runner.progress['iters_done'])

@@ -1,0 +1,32 @@
+"""Optimizer and learning-rate schedulers from config dicts.
+
+Schedulers are plain ``torch.optim.lr_scheduler`` classes; ``by_epoch`` (default True) says whether
+the ParamSchedulerHook steps one per epoch or per iteration. Several schedulers on one optimizer
+compose multiplicatively (torch's chainable form), e.g. a per-iteration LinearLR warm-up followed by
+a MultiStepLR decay.
+"""
+import copy
+
+from ..registry import OPTIMIZERS, PARAM_SCHEDULERS
+
+
+def build_optimizer(model, optim_wrapper_cfg):
+    if 'optimizer' not in optim_wrapper_cfg:
+        raise KeyError("optim_wrapper needs an 'optimizer' dict, e.g. "
+                       "optim_wrapper = dict(optimizer=dict(type='SGD', lr=0.01, momentum=0.9))")
+    cfg = copy.deepcopy(dict(optim_wrapper_cfg['optimizer']))
+    cfg['params'] = [p for p in model.parameters() if p.requires_grad]
+    return OPTIMIZERS.build(cfg)
+
+
+def build_param_schedulers(optimizer, scheduler_cfgs):
+    """Returns a list of (scheduler, by_epoch)."""
+    if isinstance(scheduler_cfgs, dict):
+        scheduler_cfgs = [scheduler_cfgs]
+    schedulers = []
+    for cfg in scheduler_cfgs or []:
+        cfg = copy.deepcopy(dict(cfg))
+        by_epoch = cfg.pop('by_epoch', True)
+        cfg['optimizer'] = optimizer
+        schedulers.append((PARAM_SCHEDULERS.build(cfg), by_epoch))
+    return schedulers

@@ -1,0 +1,433 @@
+"""The generic Runner: builds everything a config names, then trains, validates and tests.
+
+Everything optional (logging, TensorBoard, checkpoints, LR schedules, the NaN guard, pictures) is a
+hook; what stays here is the loop, the AMP step, evaluation and the checkpoint contents.
+"""
+import contextlib
+import copy
+import logging
+import os
+import random
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch.nn.parallel import DistributedDataParallel
+from torch.utils.data import DataLoader, DistributedSampler
+
+from .. import __version__
+from ..config import config_name
+from ..registry import DATASETS, EVALUATORS, HOOKS, MODELS
+from ..structures import collate, move_to
+from . import dist
+from .checkpoint import CheckpointError, load_checkpoint_file, rng_state, save_checkpoint, set_rng_state
+from .hooks.hook import priority_value
+from .optim import build_optimizer, build_param_schedulers
+
+# Hooks every run gets; a config's ``default_hooks`` overrides entries by name or disables one
+# with ``name=None``.
+DEFAULT_HOOKS = dict(
+    logger=dict(type='LoggerHook', interval=10),
+    param_scheduler=dict(type='ParamSchedulerHook'),
+    checkpoint=dict(type='CheckpointHook', interval=1),
+    sampler_seed=dict(type='DistSamplerSeedHook'),
+    nan_guard=dict(type='NaNGuardHook'),
+    tensorboard=dict(type='TensorBoardHook'),
+)
+
+
+class ResumableSampler(DistributedSampler):
+    """DistributedSampler (also for one process) that can skip the batches a resumed run already saw."""
+
+    skip = 0
+
+    def __iter__(self):
+        indices = list(super().__iter__())[self.skip:]
+        self.skip = 0
+        return iter(indices)
+
+
+def _seed_worker(worker_id):
+    # torch seeds each worker's torch and random generators; numpy-based augmentation needs this.
+    np.random.seed(torch.initial_seed() % 2**32)
+
+
+class _LossForward(torch.nn.Module):
+    """DDP synchronises gradients only for work done inside its ``forward``; route ``loss`` there."""
+
+    def __init__(self, model):
+        super().__init__()
+        self.model = model
+
+    def forward(self, batch):
+        return self.model.loss(batch)
+
+
+class Runner:
+
+    def __init__(self, cfg):
+        self.cfg = cfg
+        env_cfg = cfg.get('env_cfg', {})
+        self.device, self.rank, self.world_size = self._setup_device(env_cfg, cfg.get('launcher', 'none'))
+        self.seed = env_cfg.get('seed', 0)
+        self._set_seed(self.seed, env_cfg.get('deterministic', False))
+        self.work_dir = Path(cfg.get('work_dir') or Path('work_dirs') / config_name(cfg))
+        self.work_dir.mkdir(parents=True, exist_ok=True)
+        self.logger = self._build_logger()
+        self.amp_dtype = self._amp_dtype(cfg.get('amp'))
+        self.channels_last = env_cfg.get('channels_last', False)
+
+        model = MODELS.build(copy.deepcopy(cfg.model)).to(self.device)
+        if self.channels_last:
+            model = model.to(memory_format=torch.channels_last)
+        if env_cfg.get('compile', False):
+            model.compile()
+        self.model = model
+        self.train_dataloader = self.val_dataloader = self.test_dataloader = None
+        self.optimizer, self.param_schedulers, self.scaler = None, [], None
+        self.epoch = self.iter = 0
+        self.max_epochs = self.max_iters = 0
+        self.log_vars = {}
+        self.progress = dict(iters_done=0, epochs_done=0, batches_done=0)
+        self.class_names = None
+        self._writer = None
+        self.hooks = self._build_hooks(cfg.get('default_hooks', {}), cfg.get('custom_hooks', []))
+
+    @classmethod
+    def from_cfg(cls, cfg):
+        return cls(cfg)
+
+    # ------------------------------------------------------------------ set-up
+    @staticmethod
+    def _setup_device(env_cfg, launcher):
+        requested = env_cfg.get('device', 'auto')
+        device_type = ('cuda' if torch.cuda.is_available() else 'cpu') if requested == 'auto' \
+            else torch.device(requested).type
+        if launcher == 'pytorch':
+            rank, world_size = dist.init_distributed(device_type)
+            local_rank = int(os.environ.get('LOCAL_RANK', 0))
+            device = torch.device(device_type, local_rank) if device_type == 'cuda' else torch.device('cpu')
+            return device, rank, world_size
+        if launcher != 'none':
+            raise ValueError(f"launcher={launcher!r}; use 'none' or 'pytorch' (torchrun)")
+        return torch.device(requested if requested != 'auto' else device_type), 0, 1
+
+    @staticmethod
+    def _set_seed(seed, deterministic):
+        random.seed(seed)
+        np.random.seed(seed)
+        torch.manual_seed(seed)
+        if deterministic:
+            torch.use_deterministic_algorithms(True, warn_only=True)
+            torch.backends.cudnn.benchmark = False
+            os.environ.setdefault('CUBLAS_WORKSPACE_CONFIG', ':4096:8')
+
+    def _amp_dtype(self, amp):
+        if amp in (None, False):
+            return None
+        if amp in (True, 'bf16'):
+            return torch.bfloat16
+        if amp == 'fp16':
+            if self.device.type != 'cuda':
+                raise ValueError("amp='fp16' needs a CUDA device (it uses a GradScaler); use amp='bf16' on CPU")
+            return torch.float16
+        raise ValueError(f"amp={amp!r}; use None, 'bf16' or 'fp16'")
+
+    def _build_logger(self):
+        logger = logging.getLogger('vlrkit')
+        logger.handlers.clear()
+        logger.propagate = False
+        logger.setLevel(logging.INFO if self.rank == 0 else logging.WARNING)
+        fmt = logging.Formatter('%(asctime)s %(levelname)s %(message)s', '%m/%d %H:%M:%S')
+        from .hooks.logger_hook import TqdmAwareHandler
+        console = TqdmAwareHandler()
+        console.setFormatter(fmt)
+        logger.addHandler(console)
+        if self.rank == 0:
+            file_handler = logging.FileHandler(self.work_dir / 'run.log')
+            file_handler.setFormatter(fmt)
+            logger.addHandler(file_handler)
+        return logger
+
+    def _build_hooks(self, default_cfg, custom_cfgs):
+        merged = copy.deepcopy(DEFAULT_HOOKS)
+        for name, hook_cfg in dict(default_cfg).items():
+            if hook_cfg is None:
+                merged.pop(name, None)
+            else:
+                merged[name] = {**merged.get(name, {}), **dict(hook_cfg)}
+        hooks = []
+        for hook_cfg in list(merged.values()) + [dict(c) for c in custom_cfgs]:
+            hook_cfg = copy.deepcopy(hook_cfg)
+            priority = hook_cfg.pop('priority', None)
+            hook = HOOKS.build(hook_cfg)
+            hook.priority = priority if priority is not None else hook.priority
+            hooks.append(hook)
+        return sorted(hooks, key=lambda h: priority_value(h.priority))
+
+    def build_dataloader(self, loader_cfg, shuffle=False):
+        loader_cfg = copy.deepcopy(dict(loader_cfg))
+        dataset = DATASETS.build(loader_cfg.pop('dataset'))
+        shuffle = loader_cfg.pop('shuffle', shuffle)
+        num_workers = loader_cfg.pop('num_workers', min(2, os.cpu_count() or 1))
+        sampler = ResumableSampler(dataset, num_replicas=self.world_size, rank=self.rank,
+                                   shuffle=shuffle, seed=self.seed)
+        return DataLoader(
+            dataset, sampler=sampler, num_workers=num_workers, collate_fn=collate,
+            pin_memory=loader_cfg.pop('pin_memory', self.device.type == 'cuda'),
+            persistent_workers=loader_cfg.pop('persistent_workers', num_workers > 0),
+            worker_init_fn=_seed_worker, **loader_cfg)
+
+    def _build_evaluators(self, evaluator_cfg):
+        cfgs = evaluator_cfg if isinstance(evaluator_cfg, (list, tuple)) else [evaluator_cfg]
+        return [EVALUATORS.build(copy.deepcopy(c)) for c in cfgs if c]
+
+    @property
+    def unwrapped_model(self):
+        return self.model
+
+    @property
+    def writer(self):
+        """TensorBoard writer on rank 0 (``work_dir/tensorboard``), None on other ranks."""
+        if self._writer is None and self.rank == 0:
+            from torch.utils.tensorboard import SummaryWriter
+            self._writer = SummaryWriter(str(self.work_dir / 'tensorboard'))
+        return self._writer
+
+    def call_hook(self, stage, **kwargs):
+        for hook in self.hooks:
+            getattr(hook, stage)(self, **kwargs)
+
+    # ------------------------------------------------------------------ training
+    def train(self):
+        cfg, train_cfg = self.cfg, self.cfg.get('train_cfg', {})
+        self.train_dataloader = self.build_dataloader(cfg.train_dataloader, shuffle=True)
+        self.class_names = getattr(self.train_dataloader.dataset, 'class_names', None)
+        self.by_epoch = train_cfg.get('by_epoch', True)
+        self.val_interval = train_cfg.get('val_interval', 1)
+        steps_per_epoch = len(self.train_dataloader)
+        if self.by_epoch:
+            self.max_epochs = train_cfg['max_epochs']
+            self.max_iters = self.max_epochs * steps_per_epoch
+        else:
+            self.max_iters = train_cfg['max_iters']
+            self.max_epochs = -(-self.max_iters // steps_per_epoch)
+        if cfg.get('val_dataloader') and cfg.get('val_evaluator') and self.val_interval > 0:
+            self.val_dataloader = self.build_dataloader(cfg.val_dataloader)
+            self.val_evaluators = self._build_evaluators(cfg.val_evaluator)
+        optim_cfg = cfg.get('optim_wrapper', {})
+        self.optimizer = build_optimizer(self.model, optim_cfg)
+        self.param_schedulers = build_param_schedulers(self.optimizer, cfg.get('param_scheduler'))
+        self.clip_grad = optim_cfg.get('clip_grad')
+        self.accumulative_counts = optim_cfg.get('accumulative_counts', 1)
+        self.scaler = torch.amp.GradScaler('cuda') if self.amp_dtype == torch.float16 else None
+        self.train_model = _LossForward(self.model)
+        if dist.is_distributed():
+            device_ids = [self.device.index] if self.device.type == 'cuda' else None
+            self.train_model = DistributedDataParallel(self.train_model, device_ids=device_ids)
+
+        if cfg.get('resume'):
+            self.resume(None if cfg.resume is True else cfg.resume)
+        elif cfg.get('load_from'):
+            self.load_checkpoint(cfg.load_from)
+        else:
+            self._refuse_to_overwrite()
+        self._dump_config()
+        self.call_hook('before_run')
+        try:
+            self._train_loop()
+        finally:
+            self.call_hook('after_run')
+            if self._writer is not None:
+                self._writer.flush()
+        return self.model
+
+    def _train_loop(self):
+        self.call_hook('before_train')
+        self.model.train()
+        while self.iter < self.max_iters:
+            self.call_hook('before_train_epoch')
+            first_batch = self.progress['batches_done']
+            self.train_dataloader.sampler.skip = first_batch * self.train_dataloader.batch_size
+            data_start = time.perf_counter()
+            for batch_idx, batch in enumerate(self.train_dataloader, start=first_batch):
+                self.data_time = time.perf_counter() - data_start
+                self.call_hook('before_train_iter', batch_idx=batch_idx, batch=batch)
+                outputs = self.train_step(batch, batch_idx)
+                self.progress.update(iters_done=self.iter + 1, batches_done=batch_idx + 1)
+                self.iter_time = time.perf_counter() - data_start
+                self.call_hook('after_train_iter', batch_idx=batch_idx, batch=batch, outputs=outputs)
+                self.iter += 1
+                if not self.by_epoch and (self.iter % self.val_interval == 0 or self.iter == self.max_iters):
+                    self.val()
+                if self.iter >= self.max_iters:
+                    break
+                data_start = time.perf_counter()
+            self.progress.update(epochs_done=self.epoch + 1, batches_done=0)
+            self.call_hook('after_train_epoch')
+            self.epoch += 1
+            if self.by_epoch and (self.epoch % self.val_interval == 0 or self.epoch == self.max_epochs):
+                self.val()
+        self.call_hook('after_train')
+
+    def _autocast(self):
+        if self.amp_dtype is None:
+            return contextlib.nullcontext()
+        return torch.autocast(self.device.type, dtype=self.amp_dtype)
+
+    def _to_device(self, batch):
+        batch = move_to(batch, self.device)
+        if self.channels_last:
+            batch['images'] = batch['images'].contiguous(memory_format=torch.channels_last)
+        return batch
+
+    def train_step(self, batch, batch_idx):
+        """Forward under autocast, backward (scaled for fp16), and every ``accumulative_counts``
+        micro-batches an optimizer step with unscale-then-clip. A non-finite loss skips the step,
+        so the weights stay at the last good state for the NaN guard to save."""
+        batch = self._to_device(batch)
+        stepping = (self.iter + 1) % self.accumulative_counts == 0 or self.iter + 1 == self.max_iters
+        sync = contextlib.nullcontext() if stepping or not dist.is_distributed() else self.train_model.no_sync()
+        with sync:
+            with self._autocast():
+                losses = self.train_model(batch)
+            loss = sum(v for k, v in losses.items() if k.startswith('loss'))
+            finite = torch.isfinite(loss.detach()).to(torch.int32)
+            if dist.is_distributed():
+                torch.distributed.all_reduce(finite, op=torch.distributed.ReduceOp.MIN)
+            self.loss_is_finite = bool(finite)
+            if self.loss_is_finite:
+                loss = loss / self.accumulative_counts
+                (self.scaler.scale(loss) if self.scaler else loss).backward()
+        values = {k: v.detach().float().mean() for k, v in losses.items()}
+        values['loss'] = loss.detach().float() * (self.accumulative_counts if self.loss_is_finite else 1)
+        if not self.loss_is_finite:
+            self.optimizer.zero_grad(set_to_none=True)
+        elif stepping:
+            if self.clip_grad:
+                if self.scaler:
+                    self.scaler.unscale_(self.optimizer)
+                params = [p for g in self.optimizer.param_groups for p in g['params']]
+                values['grad_norm'] = torch.nn.utils.clip_grad_norm_(params, **self.clip_grad)
+            if self.scaler:
+                self.scaler.step(self.optimizer)
+                self.scaler.update()
+            else:
+                self.optimizer.step()
+            self.optimizer.zero_grad(set_to_none=True)
+        self.log_vars = dict(zip(values, torch.stack(list(values.values())).tolist()))
+        return losses
+
+    # ------------------------------------------------------------------ evaluation
+    def val(self):
+        if self.val_dataloader is None:
+            return {}
+        self.call_hook('before_val')
+        metrics = self.evaluate(self.val_dataloader, self.val_evaluators)
+        self.call_hook('after_val', metrics=metrics)
+        return metrics
+
+    def test(self):
+        if self.test_dataloader is None:
+            self.test_dataloader = self.build_dataloader(self.cfg.test_dataloader)
+            self.test_evaluators = self._build_evaluators(self.cfg.test_evaluator)
+        self.class_names = self.class_names or getattr(self.test_dataloader.dataset, 'class_names', None)
+        self.call_hook('before_test')
+        metrics = self.evaluate(self.test_dataloader, self.test_evaluators)
+        self.call_hook('after_test', metrics=metrics)
+        return metrics
+
+    @torch.no_grad()
+    def evaluate(self, loader, evaluators):
+        """Predict over ``loader`` and return the evaluators' merged metric dicts."""
+        was_training = self.model.training
+        self.model.eval()
+        for batch in loader:
+            with self._autocast():
+                preds = self.model.predict(self._to_device(batch))
+            preds = [{k: v.detach().cpu().float() if torch.is_floating_point(v) else v.detach().cpu()
+                      for k, v in p.items()} for p in preds]
+            for evaluator in evaluators:
+                evaluator.process(batch, preds)
+        metrics = {}
+        for evaluator in evaluators:
+            evaluator.work_dir, evaluator.step = self.work_dir, self.iter
+            evaluator.writer = self.writer
+            evaluator.class_names = self.class_names or getattr(loader.dataset, 'class_names', None)
+            metrics.update(evaluator.compute(size=len(loader.dataset)))
+        self.model.train(was_training)
+        return metrics
+
+    # ------------------------------------------------------------------ checkpoints
+    def checkpoint_dict(self):
+        hook_states = {type(h).__name__: h.state_dict() for h in self.hooks if h.state_dict()}
+        return {
+            'meta': dict(vlrkit_version=__version__, config=self.cfg.pretty_text, seed=self.seed,
+                         class_names=list(self.class_names or []), **self.progress),
+            'state_dict': self.unwrapped_model.state_dict(),
+            'optimizer': self.optimizer.state_dict() if self.optimizer else None,
+            'param_schedulers': [s.state_dict() for s, _ in self.param_schedulers],
+            'scaler': self.scaler.state_dict() if self.scaler else None,
+            'rng': rng_state(),
+            'hooks': hook_states,
+        }
+
+    def save_checkpoint(self, filename):
+        """Write ``work_dir/filename`` on rank 0 and record it as the latest for ``--resume``."""
+        if self.rank == 0:
+            checkpoint = self.checkpoint_dict()
+            self.call_hook('before_save_checkpoint', checkpoint=checkpoint)
+            save_checkpoint(checkpoint, self.work_dir / filename)
+            latest = self.work_dir / 'last_checkpoint'
+            latest.with_suffix('.tmp').write_text(filename)
+            os.replace(latest.with_suffix('.tmp'), latest)
+        dist.barrier()
+        return self.work_dir / filename
+
+    def load_checkpoint(self, path):
+        """Load model weights only (``load_from``, tools/test.py); the class names come along."""
+        checkpoint = load_checkpoint_file(path, map_location=self.device)
+        missing, unexpected = self.unwrapped_model.load_state_dict(checkpoint['state_dict'], strict=False)
+        if missing or unexpected:
+            raise CheckpointError(f'{path} does not fit the model of this config: missing keys '
+                                  f'{missing[:5]}, unexpected keys {unexpected[:5]}')
+        self.class_names = checkpoint['meta'].get('class_names') or self.class_names
+        self.logger.info(f'loaded weights from {path}')
+        return checkpoint
+
+    def resume(self, path=None):
+        """Restore everything: weights, optimizer, schedulers, scaler, progress, RNG, hook states."""
+        if path is None:
+            latest = self.work_dir / 'last_checkpoint'
+            if not latest.is_file():
+                raise CheckpointError(f'--resume found no checkpoint to resume in {self.work_dir} '
+                                      f'(no last_checkpoint file); pass --resume PATH')
+            path = self.work_dir / latest.read_text().strip()
+        checkpoint = self.load_checkpoint(path)
+        self.optimizer.load_state_dict(checkpoint['optimizer'])
+        for (scheduler, _), state in zip(self.param_schedulers, checkpoint['param_schedulers']):
+            scheduler.load_state_dict(state)
+        if self.scaler and checkpoint.get('scaler'):
+            self.scaler.load_state_dict(checkpoint['scaler'])
+        meta = checkpoint['meta']
+        self.progress = {k: meta[k] for k in ('iters_done', 'epochs_done', 'batches_done')}
+        self.iter, self.epoch = meta['iters_done'], meta['epochs_done']
+        set_rng_state(checkpoint['rng'])
+        for hook in self.hooks:
+            hook.load_state_dict(checkpoint['hooks'].get(type(hook).__name__, {}))
+        self.call_hook('after_load_checkpoint', checkpoint=checkpoint)
+        self.logger.info(f'resumed from {path} at epoch {self.epoch}, iteration {self.iter}')
+
+    def _refuse_to_overwrite(self):
+        """A fresh run must not overwrite the checkpoints of an earlier run in the same work_dir."""
+        if self.rank == 0 and any(self.work_dir.glob('*.pth')):
+            raise FileExistsError(
+                f'{self.work_dir} already holds checkpoints of an earlier run; pass --resume to '
+                f'continue it, or choose another --work-dir (nothing was overwritten)')
+
+    def _dump_config(self):
+        if self.rank == 0:
+            stamp = time.strftime('%Y%m%d_%H%M%S')
+            name = f'{config_name(self.cfg)}.py' if not self.cfg.get('resume') else f'resumed_{stamp}.py'
+            self.cfg.dump(str(self.work_dir / name))
