@@ -1,0 +1,33 @@
+"""Horizontal flip of the image and its boxes."""
+import random
+
+import numpy as np
+
+from ...registry import TRANSFORMS
+from .boxes import flip_boxes
+
+
+@TRANSFORMS.register_module()
+class RandomFlip:
+    """Mirror left-right with probability ``prob``; boxes are mirrored with the image.
+
+    Uses Python's ``random``, which the DataLoader seeds differently in every worker.
+    """
+
+    def __init__(self, prob=0.5):
+        if not 0.0 <= prob <= 1.0:
+            raise ValueError(f'RandomFlip prob={prob} must be in [0, 1].')
+        self.prob = prob
+
+    def __call__(self, results):
+        flip = random.random() < self.prob
+        results['flip'] = flip
+        if flip:
+            img = results['img']
+            results['img'] = np.ascontiguousarray(img[:, ::-1])
+            if 'gt_boxes' in results:
+                results['gt_boxes'] = flip_boxes(results['gt_boxes'], img.shape[1])
+        return results
+
+    def __repr__(self):
+        return f'RandomFlip(prob={self.prob})'

@@ -1,0 +1,58 @@
+"""The last pipeline step: the intermediate dict becomes the sample of ``vlrkit.structures``."""
+import numpy as np
+import torch
+
+from ...registry import TRANSFORMS
+
+DEFAULT_META_KEYS = ('img_id', 'img_path', 'ori_shape', 'img_shape', 'scale_factor')
+
+
+def image_to_tensor(img):
+    """(H, W, C) numpy -> (C, H, W) float32 tensor; uint8 is scaled to [0, 1] like ToTensor."""
+    if img.ndim == 2:
+        img = img[..., None]
+    tensor = torch.from_numpy(np.ascontiguousarray(img.transpose(2, 0, 1)))
+    if tensor.dtype == torch.uint8:
+        return tensor.float().div_(255.0)
+    return tensor.float()
+
+
+@TRANSFORMS.register_module()
+class PackSample:
+    """Tensor ``image`` (C, H, W) plus the task's targets and ``meta_keys``.
+
+    detection: ``boxes`` (M, 4) float, ``labels`` (M,) long, ``difficult`` (M,) bool.
+    multi-label classification: ``labels`` (K,) float multi-hot, ``difficult`` (K,) bool and
+    ``objects`` = dict(boxes, labels, difficult) after the geometric transforms.
+    single-label classification: ``labels`` long scalar.
+    """
+
+    def __init__(self, meta_keys=DEFAULT_META_KEYS):
+        self.meta_keys = tuple(meta_keys)
+
+    @staticmethod
+    def _objects(results):
+        return dict(boxes=torch.as_tensor(results['gt_boxes'], dtype=torch.float32).reshape(-1, 4),
+                    labels=torch.as_tensor(results['gt_labels'], dtype=torch.long),
+                    difficult=torch.as_tensor(results['gt_difficult'], dtype=torch.bool))
+
+    def __call__(self, results):
+        sample = {'image': image_to_tensor(results['img'])}
+        task = results.get('task', 'detection' if 'gt_boxes' in results else 'classification')
+        if task == 'detection':
+            sample.update(self._objects(results))
+        elif 'cls_labels' in results:
+            sample['labels'] = torch.as_tensor(results['cls_labels'], dtype=torch.float32)
+            sample['difficult'] = torch.as_tensor(results['cls_difficult'], dtype=torch.bool)
+            if 'gt_boxes' in results:
+                sample['objects'] = self._objects(results)
+        elif 'gt_label' in results:
+            sample['labels'] = torch.tensor(int(results['gt_label']), dtype=torch.long)
+        for key in self.meta_keys:
+            if key in results:
+                value = results[key]
+                sample[key] = tuple(value) if isinstance(value, (list, np.ndarray)) else value
+        return sample
+
+    def __repr__(self):
+        return f'PackSample(meta_keys={self.meta_keys})'

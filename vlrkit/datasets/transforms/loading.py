@@ -1,0 +1,59 @@
+"""Read the image file of a sample into an RGB uint8 array.
+
+Pillow is used rather than OpenCV because OpenCV decodes a truncated JPEG silently (grey bottom
+rows, a warning on stderr); Pillow raises, so a damaged file becomes an error that names it.
+"""
+import numpy as np
+from PIL import Image, UnidentifiedImageError
+
+from ...registry import TRANSFORMS
+from ..bad_input import BadInputError
+from .boxes import scale_boxes
+
+
+def read_rgb(path):
+    """Decode ``path`` fully into (H, W, 3) uint8 RGB; BadInputError naming the file if it fails."""
+    try:
+        with Image.open(path) as img:
+            img.load()  # decode now: a truncated file fails here, not later in a transform
+            return np.asarray(img.convert('RGB'))
+    except FileNotFoundError:
+        raise BadInputError(f'image {path} does not exist.') from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as err:
+        raise BadInputError(f'image {path} is corrupt or truncated ({err}); re-extract or '
+                            f'replace it, or set skip_bad=True in the dataset config.') from None
+
+
+@TRANSFORMS.register_module()
+class LoadImage:
+    """Load ``img_path`` into ``img`` and set ``ori_shape``/``img_shape``/``scale_factor``.
+
+    If the annotation declared an image size that disagrees with the file, the boxes refer to a
+    different image: that is an error, not something to guess around. With a decoded-image cache
+    (dataset ``cache=``) the cached, already resized image is used and the boxes are scaled to it.
+    """
+
+    def __call__(self, results):
+        cache = results.pop('image_cache', None)
+        if cache is not None:
+            img, ori_shape = cache.get(results['sample_idx'])
+        else:
+            img = read_rgb(results['img_path'])
+            ori_shape = img.shape[:2]
+        declared = results.get('ori_shape')
+        if declared is not None and tuple(declared) != tuple(ori_shape):
+            raise BadInputError(
+                f"image {results['img_path']} is {ori_shape[1]}x{ori_shape[0]} (w x h) but its "
+                f"annotation {results.get('ann_path', '')} says {declared[1]}x{declared[0]}; "
+                f"the boxes would be misplaced. Fix the <size> or replace the image.")
+        results['img'] = img
+        results['ori_shape'] = tuple(int(s) for s in ori_shape)
+        results['img_shape'] = img.shape[:2]
+        sx, sy = img.shape[1] / ori_shape[1], img.shape[0] / ori_shape[0]
+        results['scale_factor'] = (sx, sy)
+        if 'gt_boxes' in results and (sx, sy) != (1.0, 1.0):
+            results['gt_boxes'] = scale_boxes(results['gt_boxes'], sx, sy)
+        return results
+
+    def __repr__(self):
+        return 'LoadImage()'
