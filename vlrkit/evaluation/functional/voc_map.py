@@ -91,6 +91,23 @@ def voc_map(det_results, annotations, iou_thr=0.5, eval_mode='area', use_legacy_
                          f'{len(annotations)} annotations; they must correspond one to one')
     det_boxes, scores, det_images, det_classes, num_classes = _flatten_detections(det_results)
     gt_boxes, gt_labels, gt_images, gt_ignore = _flatten_annotations(annotations)
+    return voc_map_flat(det_boxes, scores, det_images, det_classes, gt_boxes, gt_labels, gt_images,
+                        gt_ignore, num_classes, iou_thr, eval_mode, use_legacy_coordinate)
+
+
+def voc_map_flat(det_boxes, scores, det_images, det_classes, gt_boxes, gt_labels, gt_images,
+                 gt_ignore, num_classes, iou_thr=0.5, eval_mode='area', use_legacy_coordinate=False):
+    """``voc_map`` on flat arrays, the form an evaluator collects without per-class splitting.
+
+    Detections: boxes (D, 4), scores (D,), image index (D,), class (D,); ground truth: boxes (G, 4),
+    labels (G,), image index (G,), ignore flag (G,) (difficult). Returns what ``voc_map`` returns.
+    """
+    det_boxes = np.asarray(det_boxes, np.float64).reshape(-1, 4)
+    scores = np.asarray(scores, np.float64).reshape(-1)
+    det_images, det_classes = np.asarray(det_images, np.int64), np.asarray(det_classes, np.int64)
+    gt_boxes = np.asarray(gt_boxes, np.float64).reshape(-1, 4)
+    gt_labels, gt_images = np.asarray(gt_labels, np.int64), np.asarray(gt_images, np.int64)
+    gt_ignore = np.asarray(gt_ignore, bool)
     extra = 1.0 if use_legacy_coordinate else 0.0
     if len(gt_labels) and (gt_labels.min() < 0 or gt_labels.max() >= num_classes):
         raise ValueError(f'voc_map: annotation labels must lie in 0..{num_classes - 1} (one per '

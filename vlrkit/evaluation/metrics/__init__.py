@@ -1,2 +1,3 @@
 """Importing this package registers its metrics."""
 from . import accuracy  # noqa: F401
+from . import coco_detection, voc_detection  # noqa: F401
