@@ -1,3 +1,4 @@
 """Importing this package registers its metrics."""
 from . import accuracy  # noqa: F401
 from . import localization  # noqa: F401
+from . import coco_detection, voc_detection  # noqa: F401

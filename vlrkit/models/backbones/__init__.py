@@ -2,3 +2,4 @@
 from . import simple_cnn  # noqa: F401
 from . import resnet  # noqa: F401
 from . import alexnet  # noqa: F401
+from . import regnet  # noqa: F401
