@@ -23,6 +23,10 @@ TORCHVISION_KEY_MAP = [
 ]
 
 
+#: Channels of torchvision's AlexNet conv1 … conv5 (its ImageNet weights have these shapes).
+TORCHVISION_WIDTHS = (64, 192, 384, 256, 256)
+
+
 @BACKBONES.register_module()
 class AlexNetFeatures(nn.Module):
     """conv1 … conv5 of AlexNet (torchvision's variant: 64-192-384-256-256 channels), pool5 dropped.
@@ -32,30 +36,52 @@ class AlexNetFeatures(nn.Module):
             the torch hub cache, never downloaded: a missing file raises with where to put it); a
             torchvision weights name; or the path of a checkpoint with torchvision's key names.
         frozen_stages: number of leading conv layers (0–5) whose weights are not trained.
+        widths: output channels of conv1 … conv5; torchvision's (64, 192, 384, 256, 256) by
+            default (required for pretrained weights). Narrower widths keep AlexNet's geometry
+            (kernels, strides, map sizes) at a fraction of the cost, for CPU demos.
 
-    Returns from ``forward``: a one-element tuple ``(conv5,)`` of (N, 256, H', W') after ReLU, the
+    Returns from ``forward``: a one-element tuple ``(conv5,)`` of (N, C5, H', W') after ReLU, the
     shape every backbone of vlrkit gives (a tuple of feature levels).
     """
 
-    out_channels = 256
-
-    def __init__(self, pretrained=None, frozen_stages=0):
+    def __init__(self, pretrained=None, frozen_stages=0, widths=TORCHVISION_WIDTHS):
         super().__init__()
-        self.conv1 = nn.Conv2d(3, 64, kernel_size=11, stride=4, padding=2)
+        widths = tuple(int(w) for w in widths)
+        if len(widths) != 5 or min(widths) < 1:
+            raise ValueError(f'AlexNetFeatures widths={widths}; give 5 positive channel counts')
+        if pretrained is not None and widths != TORCHVISION_WIDTHS:
+            raise ValueError(f'AlexNetFeatures: pretrained weights need widths={TORCHVISION_WIDTHS}, '
+                             f'got {widths}; drop widths= or pretrained=')
+        c1, c2, c3, c4, c5 = widths
+        self.out_channels = c5
+        self.conv1 = nn.Conv2d(3, c1, kernel_size=11, stride=4, padding=2)
         self.pool1 = nn.MaxPool2d(kernel_size=3, stride=2)
-        self.conv2 = nn.Conv2d(64, 192, kernel_size=5, padding=2)
+        self.conv2 = nn.Conv2d(c1, c2, kernel_size=5, padding=2)
         self.pool2 = nn.MaxPool2d(kernel_size=3, stride=2)
-        self.conv3 = nn.Conv2d(192, 384, kernel_size=3, padding=1)
-        self.conv4 = nn.Conv2d(384, 256, kernel_size=3, padding=1)
-        self.conv5 = nn.Conv2d(256, 256, kernel_size=3, padding=1)
+        self.conv3 = nn.Conv2d(c2, c3, kernel_size=3, padding=1)
+        self.conv4 = nn.Conv2d(c3, c4, kernel_size=3, padding=1)
+        self.conv5 = nn.Conv2d(c4, c5, kernel_size=3, padding=1)
         if not 0 <= frozen_stages <= 5:
             raise ValueError(f'AlexNetFeatures frozen_stages={frozen_stages}; use 0 (train all) to 5')
         self.frozen_stages = frozen_stages
         self.pretrained = pretrained
         self.load_report = None
+        self.init_weights()
         if pretrained is not None:
             self.load_pretrained(pretrained)
         self._freeze()
+
+    def init_weights(self):
+        """He (Kaiming) initialisation for training from scratch.
+
+        PyTorch's default conv init has a third of He's variance, so activations shrink ~2× per
+        layer (conv5 ends ~50× smaller than the input) and a network without batch norm barely
+        moves for its first hundreds of steps. Pretrained weights overwrite this.
+        """
+        for index in range(1, 6):
+            conv = getattr(self, f'conv{index}')
+            nn.init.kaiming_normal_(conv.weight, mode='fan_in', nonlinearity='relu')
+            nn.init.zeros_(conv.bias)
 
     def load_pretrained(self, pretrained):
         """Load torchvision AlexNet weights into conv1–conv5 (renamed keys, fc layers ignored)."""
