@@ -22,3 +22,28 @@ def voc_samples_root():
     if not VOC_SAMPLES.is_dir():
         pytest.skip(f'real VOC samples not found at {VOC_SAMPLES}')
     return VOC_SAMPLES
+
+
+def write_voc(root, objects_by_id, year='2007', split='trainval', size=(64, 48)):
+    """A tiny VOC tree: ``objects_by_id`` maps an id to [(name, box, difficult), ...]."""
+    from PIL import Image
+    voc = Path(root) / 'VOCdevkit' / f'VOC{year}'
+    for sub in ('JPEGImages', 'Annotations', 'ImageSets/Main'):
+        (voc / sub).mkdir(parents=True, exist_ok=True)
+    for img_id, objects in objects_by_id.items():
+        Image.new('RGB', size, (90, 90, 90)).save(voc / 'JPEGImages' / f'{img_id}.jpg')
+        objs = ''.join(
+            f'<object><name>{n}</name><difficult>{d}</difficult><bndbox><xmin>{b[0]}</xmin>'
+            f'<ymin>{b[1]}</ymin><xmax>{b[2]}</xmax><ymax>{b[3]}</ymax></bndbox></object>'
+            for n, b, d in objects)
+        (voc / 'Annotations' / f'{img_id}.xml').write_text(
+            f'<annotation><size><width>{size[0]}</width><height>{size[1]}</height></size>'
+            f'{objs}</annotation>')
+    (voc / 'ImageSets' / 'Main' / f'{split}.txt').write_text('\n'.join(objects_by_id) + '\n')
+    return Path(root) / 'VOCdevkit'
+
+
+@pytest.fixture
+def voc_writer():
+    """``write_voc(root, {id: [(name, (x1, y1, x2, y2), difficult), ...]})`` -> VOCdevkit path."""
+    return write_voc

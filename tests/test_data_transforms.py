@@ -113,7 +113,7 @@ def test_normalize_and_pack_classification():
                         dict(type='PackSample')])
     sample = pipeline(results)
     expected = (painted()['img'][5, 7].astype(np.float32) - [10, 20, 30]) / [2, 4, 5]
-    torch.testing.assert_close(sample['image'][:, 5, 7], torch.tensor(expected, dtype=torch.float32))
+    torch.testing.assert_close(sample['image'][:, 5, 7], torch.tensor(expected).float())
     assert sample['labels'].tolist() == np.eye(20)[3].tolist()
     assert sample['objects']['boxes'].shape == (1, 4)
 
@@ -132,3 +132,38 @@ def test_color_jitter_changes_colours_not_geometry():
 def test_unknown_transform_suggests_the_close_name():
     with pytest.raises(KeyError, match='RandomFlip'):
         Compose([dict(type='RandomFlipp')])
+
+
+@pytest.mark.parametrize('albu', [
+    dict(type='HorizontalFlip', p=1.0),
+    dict(type='Affine', scale=1.3, p=1.0),
+    dict(type='Rotate', limit=(90, 90), p=1.0),
+    dict(type='OneOf', transforms=[dict(type='VerticalFlip', p=1.0)], p=1.0),
+    dict(type='RandomCrop', height=60, width=60, p=1.0),
+])
+def test_albumentations_bridge_keeps_boxes_on_objects(albu):
+    results = TRANSFORMS.build(dict(type='Albu', transforms=[albu], seed=0))(painted())
+    if len(results['gt_boxes']):
+        assert_box_on_object(results)
+    else:  # RandomCrop missed the object: its label went with it
+        assert len(results['gt_labels']) == 0
+
+
+def test_albumentations_drops_objects_with_their_labels():
+    two = np.array([[5, 5, 25, 25], [80, 50, 115, 75]], dtype=np.float32)
+    results = painted(two)
+    results['gt_labels'] = np.array([7, 3])
+    results['gt_difficult'] = np.array([False, True])
+    crop = dict(type='Crop', x_min=60, y_min=40, x_max=120, y_max=80)
+    out = TRANSFORMS.build(dict(type='Albu', transforms=[crop]))(results)
+    assert out['gt_labels'].tolist() == [3] and out['gt_difficult'].tolist() == [True]
+    np.testing.assert_allclose(out['gt_boxes'], [[20, 10, 55, 35]])
+    # min_visibility: an object cut to 30 % of its area is dropped
+    cut = dict(type='Crop', x_min=0, y_min=0, x_max=11, y_max=80)
+    out = TRANSFORMS.build(dict(type='Albu', transforms=[cut], min_visibility=0.5))(painted(two))
+    assert len(out['gt_boxes']) == 0 and len(out['gt_labels']) == 0
+
+
+def test_albumentations_unknown_name():
+    with pytest.raises(KeyError, match='HorizontalFlipp'):
+        TRANSFORMS.build(dict(type='Albu', transforms=[dict(type='HorizontalFlipp')]))

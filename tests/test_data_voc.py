@@ -1,7 +1,4 @@
 """VOC parsing and targets, checked against the real VOC sample files and small hand-made XMLs."""
-from pathlib import Path
-
-import numpy as np
 import pytest
 import torch
 
@@ -9,25 +6,6 @@ from vlrkit.datasets.voc import VOC_CLASSES, VOCDataset, parse_voc_xml
 from vlrkit.registry import DATASETS
 
 DET_PIPELINE = [dict(type='LoadImage'), dict(type='PackSample')]
-
-
-def write_voc(root, objects_by_id, year='2007', split='trainval', size=(64, 48)):
-    """A tiny VOC tree: ``objects_by_id`` maps an id to [(name, box, difficult), ...]."""
-    from PIL import Image
-    voc = Path(root) / 'VOCdevkit' / f'VOC{year}'
-    for sub in ('JPEGImages', 'Annotations', 'ImageSets/Main'):
-        (voc / sub).mkdir(parents=True, exist_ok=True)
-    for img_id, objects in objects_by_id.items():
-        Image.new('RGB', size, (90, 90, 90)).save(voc / 'JPEGImages' / f'{img_id}.jpg')
-        objs = ''.join(
-            f'<object><name>{n}</name><difficult>{d}</difficult><bndbox><xmin>{b[0]}</xmin>'
-            f'<ymin>{b[1]}</ymin><xmax>{b[2]}</xmax><ymax>{b[3]}</ymax></bndbox></object>'
-            for n, b, d in objects)
-        (voc / 'Annotations' / f'{img_id}.xml').write_text(
-            f'<annotation><size><width>{size[0]}</width><height>{size[1]}</height></size>'
-            f'{objs}</annotation>')
-    (voc / 'ImageSets' / 'Main' / f'{split}.txt').write_text('\n'.join(objects_by_id) + '\n')
-    return Path(root) / 'VOCdevkit'
 
 
 def test_voc_classes_are_the_standard_twenty():
@@ -83,8 +61,8 @@ def test_classification_targets_on_real_samples(voc_samples_root):
     assert sample['objects']['difficult'].sum() == 2
 
 
-def test_class_present_only_as_difficult_is_masked(tmp_path):
-    root = write_voc(tmp_path, {'a': [('dog', (1, 1, 20, 20), 1), ('person', (2, 2, 30, 30), 0),
+def test_class_present_only_as_difficult_is_masked(tmp_path, voc_writer):
+    root = voc_writer(tmp_path, {'a': [('dog', (1, 1, 20, 20), 1), ('person', (2, 2, 30, 30), 0),
                                       ('person', (30, 2, 60, 30), 1)]})
     ds = VOCDataset(root, pipeline=DET_PIPELINE)
     sample = ds[0]
@@ -93,8 +71,8 @@ def test_class_present_only_as_difficult_is_masked(tmp_path):
     assert sample['difficult'].nonzero().flatten().tolist() == [dog]
 
 
-def test_class_subset_drops_other_voc_classes(tmp_path):
-    root = write_voc(tmp_path, {'a': [('dog', (1, 1, 20, 20), 0), ('cat', (2, 2, 30, 30), 0)]})
+def test_class_subset_drops_other_voc_classes(tmp_path, voc_writer):
+    root = voc_writer(tmp_path, {'a': [('dog', (1, 1, 20, 20), 0), ('cat', (2, 2, 30, 30), 0)]})
     ds = VOCDataset(root, mode='detection', classes=('cat',), pipeline=DET_PIPELINE)
     assert ds.class_names == ('cat',)
     assert ds[0]['labels'].tolist() == [0]

@@ -1,5 +1,4 @@
-"""Importing this package registers its datasets."""
+"""Importing this package registers its datasets and transforms."""
 from . import transforms  # noqa: F401
-from . import digits, mnist  # noqa: F401
-from . import concat, demo_data, voc  # noqa: F401
+from . import coco, concat, demo_data, digits, image_folder, mnist, voc  # noqa: F401
 from .voc import VOC_CLASSES, VOCDataset  # noqa: F401

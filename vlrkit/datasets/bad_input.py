@@ -10,7 +10,7 @@ logger = logging.getLogger(__name__)
 
 
 class BadInputError(ValueError):
-    """A data file is missing, unreadable or inconsistent; the message names the file and the fix."""
+    """A data file is missing, unreadable or inconsistent; the message names it and the fix."""
 
 
 class BadInputLog:

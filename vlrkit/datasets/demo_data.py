@@ -1,8 +1,9 @@
 """Synthetic PASCAL-VOC-layout data that a small CNN learns in minutes on a CPU.
 
-Each of the 20 VOC class names is drawn as one (shape, colour) pair — 5 shapes x 4 saturated
-colours — on a desaturated, low-contrast textured background, so colour and outline alone separate
-the classes. Images hold 1-4 objects at random positions and scales; a few are *difficult*
+Each of the 20 VOC class names is drawn as one (shape, colour) pair — 5 shapes (each with its own
+surface texture: solid, horizontal or vertical stripes, checker) x 4 saturated colours — on a
+desaturated, low-contrast textured background, so colour, texture and outline separate the
+classes. Images hold 1-4 objects at random positions and scales; a few are *difficult*
 (tiny, or mostly outside the image and so also *truncated*), exercising the difficult-aware
 targets and metrics exactly as real VOC does. Boxes are the tight extent of the drawn pixels in
 continuous coordinates (a shape covering columns 3..10 has xmin=3, xmax=11).
@@ -29,6 +30,13 @@ from .voc import VOC_CLASSES, VOCDataset
 logger = logging.getLogger(__name__)
 
 SHAPES = ('disk', 'square', 'triangle', 'cross', 'ring')
+# Each shape also has its own texture, a local cue that early conv layers pick up before they
+# can see a whole outline; darker stripes keep the hue, so colour stays a cue too.
+TEXTURES = {'disk': 'solid', 'square': 'hstripes', 'triangle': 'vstripes', 'cross': 'checker',
+            'ring': 'solid'}
+TEXTURE_PERIOD = 8  # px at any image size: survives a 2x downscale (64 px classifiers)
+# Bumped whenever the drawing changes, so stale demo folders are reported.
+GENERATOR_VERSION = 2
 COLOURS = {'red': (220, 35, 35), 'green': (35, 175, 45), 'blue': (45, 75, 230),
            'yellow': (240, 210, 25)}
 # class i -> (SHAPES[i // 4], colour i % 4): aeroplane is a red disk, tvmonitor a yellow ring.
@@ -59,26 +67,48 @@ def _background(rng, size):
 
 
 def _shape_mask(shape, x0, y0, x1, y1, size):
-    """(size, size) bool mask of ``shape`` filling the box (x0, y0, x1, y1), clipped to the image."""
-    mask = Image.new('L', (size, size), 0)
-    draw = ImageDraw.Draw(mask)
+    """(size, size) bool mask of ``shape`` filling the box (x0, y0, x1, y1), clipped to the image.
+
+    Drawn on a canvas of the box's own size, then pasted, so cost follows the object's size.
+    """
     w, h = x1 - x0, y1 - y0
+    local = Image.new('L', (w, h), 0)
+    draw = ImageDraw.Draw(local)
     if shape == 'disk':
-        draw.ellipse([x0, y0, x1 - 1, y1 - 1], fill=255)
+        draw.ellipse([0, 0, w - 1, h - 1], fill=255)
     elif shape == 'square':
-        draw.rectangle([x0, y0, x1 - 1, y1 - 1], fill=255)
+        draw.rectangle([0, 0, w - 1, h - 1], fill=255)
     elif shape == 'triangle':
-        draw.polygon([(x0, y1 - 1), ((x0 + x1 - 1) / 2, y0), (x1 - 1, y1 - 1)], fill=255)
+        draw.polygon([(0, h - 1), ((w - 1) / 2, 0), (w - 1, h - 1)], fill=255)
     elif shape == 'cross':
         tw, th = max(2, w // 3), max(2, h // 3)
-        draw.rectangle([x0 + (w - tw) // 2, y0, x0 + (w - tw) // 2 + tw - 1, y1 - 1], fill=255)
-        draw.rectangle([x0, y0 + (h - th) // 2, x1 - 1, y0 + (h - th) // 2 + th - 1], fill=255)
+        draw.rectangle([(w - tw) // 2, 0, (w - tw) // 2 + tw - 1, h - 1], fill=255)
+        draw.rectangle([0, (h - th) // 2, w - 1, (h - th) // 2 + th - 1], fill=255)
     elif shape == 'ring':
-        draw.ellipse([x0, y0, x1 - 1, y1 - 1], fill=255)
+        draw.ellipse([0, 0, w - 1, h - 1], fill=255)
         bw, bh = max(2, w // 4), max(2, h // 4)
         if w - 2 * bw > 1 and h - 2 * bh > 1:
-            draw.ellipse([x0 + bw, y0 + bh, x1 - 1 - bw, y1 - 1 - bh], fill=0)
-    return np.asarray(mask) > 0
+            draw.ellipse([bw, bh, w - 1 - bw, h - 1 - bh], fill=0)
+    mask = np.zeros((size, size), dtype=bool)
+    cx0, cy0, cx1, cy1 = max(x0, 0), max(y0, 0), min(x1, size), min(y1, size)
+    if cx1 > cx0 and cy1 > cy0:
+        mask[cy0:cy1, cx0:cx1] = np.asarray(local)[cy0 - y0:cy1 - y0, cx0 - x0:cx1 - x0] > 0
+    return mask
+
+
+def _texture(kind, size):
+    """(size, size) brightness factor: 1 for solid, else 1 / 0.55 bands of TEXTURE_PERIOD px."""
+    yy, xx = np.mgrid[0:size, 0:size]
+    half = TEXTURE_PERIOD // 2
+    if kind == 'hstripes':
+        dark = (yy // half) % 2 == 1
+    elif kind == 'vstripes':
+        dark = (xx // half) % 2 == 1
+    elif kind == 'checker':
+        dark = ((yy // half) + (xx // half)) % 2 == 1
+    else:
+        dark = np.zeros((size, size), dtype=bool)
+    return np.where(dark, 0.55, 1.0).astype(np.float32)
 
 
 def _iou(box, boxes):
@@ -144,7 +174,7 @@ def render_demo_image(seed, index, image_size=128):
         else:
             continue  # no free spot: fewer objects in this image
         rgb = np.asarray(COLOURS[colour], np.float32) + rng.uniform(-15, 15, size=3)
-        img[mask] = rgb
+        img[mask] = rgb * _texture(TEXTURES[shape], image_size)[mask][:, None]
         boxes.append(box)
         objects.append(dict(name=name, box=box, difficult=int(kind != 'normal'),
                             truncated=int(kind == 'clipped')))
@@ -216,8 +246,8 @@ def generate_demo_devkit(devkit_dir, num_trainval=1000, num_test=500, image_size
     settings is kept (never overwritten under a running job) and a warning says so.
     """
     devkit_dir = Path(devkit_dir)
-    settings = dict(num_trainval=num_trainval, num_test=num_test, image_size=image_size,
-                    seed=seed, year=str(year))
+    settings = dict(version=GENERATOR_VERSION, num_trainval=num_trainval, num_test=num_test,
+                    image_size=image_size, seed=seed, year=str(year))
     target = devkit_dir / f'VOC{year}'
     if target.exists():
         _check_settings(target, settings)

@@ -14,11 +14,10 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import numpy as np
-import torch
 
 from ..registry import DATASETS
-from .bad_input import BadInputError, BadInputLog
-from .transforms.compose import Compose
+from .bad_input import BadInputError
+from .base import AnnotatedImageDataset
 
 VOC_CLASSES = ('aeroplane', 'bicycle', 'bird', 'boat', 'bottle', 'bus', 'car', 'cat', 'chair',
                'cow', 'diningtable', 'dog', 'horse', 'motorbike', 'person', 'pottedplant',
@@ -82,6 +81,8 @@ def parse_voc_xml(xml_path, classes=VOC_CLASSES, known_names=VOC_CLASSES):
     if size is not None and size.find('width') is not None:
         width = _number(size, 'width', xml_path)
         height = _number(size, 'height', xml_path)
+        if width <= 0 or height <= 0:  # some labelling tools write 0: the size is unknown
+            width = height = None
 
     class_index = {name: i for i, name in enumerate(classes)}
     boxes, labels, difficult, truncated = [], [], [], []
@@ -138,8 +139,9 @@ def missing_voc_message(path, data_root, year):
     urls = VOC_URLS.get(str(year), ())
     how = ''
     if urls:
+        parent = Path(data_root).resolve().parent
         how = (' Download ' + ' and '.join(urls) + f' and extract them with `tar xf` inside '
-               f'{Path(data_root).resolve().parent}/ (each archive unpacks into VOCdevkit/VOC{year}).')
+               f'{parent}/ (each archive unpacks into VOCdevkit/VOC{year}).')
     return (f'{path} not found. data_root must be the VOCdevkit folder containing '
             f'VOC{year}/JPEGImages, VOC{year}/Annotations and VOC{year}/ImageSets/Main/<split>.txt '
             f'(data_root={data_root!r} resolves to {Path(data_root).resolve()}).{how} '
@@ -148,7 +150,7 @@ def missing_voc_message(path, data_root, year):
 
 
 @DATASETS.register_module()
-class VOCDataset(torch.utils.data.Dataset):
+class VOCDataset(AnnotatedImageDataset):
     """PASCAL VOC images of one split, as classification or detection samples.
 
     Args:
@@ -160,7 +162,8 @@ class VOCDataset(torch.utils.data.Dataset):
         pipeline: transform configs; end with ``PackSample`` to get the structures.py sample.
         classes: class names, a subset of VOC_CLASSES or your own names.
         skip_bad: log and count broken files instead of raising.
-        cache: decoded-image cache config (see ``vlrkit.datasets.image_cache``).
+        cache: decoded-image cache config, e.g. ``dict(type='memory', size=(64, 64))``
+            (see ``vlrkit.datasets.image_cache``).
     """
 
     def __init__(self, data_root, year='2007', split='trainval', mode='classification',
@@ -170,21 +173,20 @@ class VOCDataset(torch.utils.data.Dataset):
         self.data_root = Path(data_root)
         self.year = str(year)
         self.split = split
-        self.mode = mode
+        self.task = mode
         self.class_names = tuple(classes)
-        self.bad_input = BadInputLog(skip_bad, owner=f'VOC{self.year} {split}')
+        super().__init__(pipeline, skip_bad, cache, owner=f'VOC{self.year} {split}')
         self.voc_dir = self.data_root / f'VOC{self.year}'
         split_file = self.voc_dir / 'ImageSets' / 'Main' / f'{split}.txt'
         if not split_file.is_file():
             raise FileNotFoundError(missing_voc_message(split_file, data_root, self.year))
         ids = [line.split()[0] for line in split_file.read_text().splitlines() if line.strip()]
         self.data_infos = self._load_annotations(ids)
-        self.pipeline = Compose(pipeline)
-        self.image_cache = None
-        if cache is not None:
-            from .image_cache import build_image_cache
-            self.image_cache = build_image_cache(cache, [info['img_path'] for info in
-                                                         self.data_infos], owner=str(split_file))
+        self.build_cache()
+
+    @property
+    def mode(self):
+        return self.task
 
     def _load_annotations(self, ids):
         infos = []
@@ -204,34 +206,12 @@ class VOCDataset(torch.utils.data.Dataset):
             info = dict(img_id=img_id, img_path=str(img_path), ann_path=str(xml_path),
                         ori_shape=ori_shape, gt_boxes=ann['boxes'], gt_labels=ann['labels'],
                         gt_difficult=ann['difficult'], gt_truncated=ann['truncated'])
-            if self.mode == 'classification':
+            if self.task == 'classification':
                 info['cls_labels'], info['cls_difficult'] = multilabel_targets(
                     ann['labels'], ann['difficult'], len(self.class_names))
             infos.append(info)
         return infos
 
-    def __len__(self):
-        return len(self.data_infos)
-
-    def get_data_info(self, index):
-        """The annotation of one image before any transform (a fresh copy: safe to modify)."""
-        info = self.data_infos[index]
-        results = {k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in info.items()}
-        results.update(task=self.mode, num_classes=len(self.class_names), sample_idx=index)
-        if self.image_cache is not None:
-            results['image_cache'] = self.image_cache
-        return results
-
-    def __getitem__(self, index):
-        # A broken image is only found when decoded; with skip_bad the next image stands in.
-        for offset in range(len(self)):
-            idx = (index + offset) % len(self)
-            try:
-                return self.pipeline(self.get_data_info(idx))
-            except BadInputError as err:
-                self.bad_input.handle(err)
-        raise BadInputError(f'every image of {self.voc_dir} split {self.split!r} failed to load.')
-
     def __repr__(self):
-        return (f'{type(self).__name__}(VOC{self.year} {self.split}, {self.mode}, '
+        return (f'{type(self).__name__}(VOC{self.year} {self.split}, {self.task}, '
                 f'{len(self)} images, {len(self.class_names)} classes)')

@@ -1,6 +1,5 @@
 """Resize the image and its boxes, keeping the aspect ratio or to a fixed size."""
 import cv2
-import numpy as np
 
 from ...registry import TRANSFORMS
 from .boxes import clip_boxes, scale_boxes

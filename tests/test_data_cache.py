@@ -1,0 +1,86 @@
+"""Decoded-image cache: same samples as decoding each time, built once, picklable for workers."""
+import pickle
+
+import numpy as np
+import pytest
+import torch
+
+from vlrkit.datasets.bad_input import BadInputError
+from vlrkit.datasets.image_cache import build_image_cache
+from vlrkit.registry import DATASETS
+from vlrkit.structures import collate
+
+PIPELINE = [dict(type='LoadImage'),
+            dict(type='Resize', scale=(64, 48), keep_ratio=False, interpolation='area'),
+            dict(type='PackSample')]
+
+
+def voc(root, **kwargs):
+    return DATASETS.build(dict(type='VOCDataset', data_root=str(root), mode='detection',
+                               pipeline=PIPELINE, **kwargs))
+
+
+@pytest.mark.parametrize('kind', ['memory', 'mmap'])
+def test_cached_samples_match_decoded_ones(voc_samples_root, tmp_path, kind):
+    plain = voc(voc_samples_root)
+    cached = voc(voc_samples_root, cache=dict(type=kind, size=(48, 64), dir=str(tmp_path)))
+    assert cached.image_cache.nbytes == 5 * 48 * 64 * 3
+    for i in range(len(plain)):
+        a, b = plain[i], cached[i]
+        assert b['image'].shape == a['image'].shape == (3, 48, 64)
+        # the same picture (the cache resamples from the JPEG decoder's reduced draft)
+        assert np.corrcoef(a['image'].flatten(), b['image'].flatten())[0, 1] > 0.97
+        torch.testing.assert_close(a['boxes'], b['boxes'])
+        assert a['ori_shape'] == b['ori_shape'] and a['scale_factor'] == b['scale_factor']
+
+
+def test_keep_ratio_cache_and_its_boxes(voc_samples_root):
+    cached = voc(voc_samples_root, cache=dict(type='memory', scale=100))
+    sample = cached[4]  # 000005 is 500 x 375 -> 100 x 75, then stretched to 64 x 48
+    assert cached.image_cache.shapes[4].tolist() == [75, 100]
+    torch.testing.assert_close(sample['boxes'][0], torch.tensor([263, 211, 324, 339]) *
+                               torch.tensor([64 / 500, 48 / 375] * 2))
+
+
+def test_mmap_cache_is_reused_and_workers_reopen_it(voc_samples_root, tmp_path):
+    cfg = dict(type='mmap', size=(48, 64), dir=str(tmp_path))
+    first = voc(voc_samples_root, cache=cfg)
+    files = sorted(p.name for p in tmp_path.iterdir())
+    assert len(files) == 2  # data + index, no temp files left
+    second = voc(voc_samples_root, cache=cfg)
+    assert second.image_cache.buffer is None  # opened lazily, not rebuilt
+    assert len(pickle.dumps(second)) < 20_000  # pixels are not pickled into workers
+    torch.testing.assert_close(first[2]['image'], pickle.loads(pickle.dumps(second))[2]['image'])
+
+
+def test_cache_get_returns_private_copies(voc_samples_root):
+    cache = build_image_cache(dict(type='memory', size=(8, 8)),
+                              [voc_samples_root / 'VOC2007/JPEGImages/000001.jpg'])
+    img, ori_shape = cache.get(0)
+    img[:] = 0
+    assert cache.get(0)[0].any() and ori_shape == (500, 353)
+
+
+def test_broken_image_in_cache_follows_skip_bad(tmp_path, voc_writer):
+    root = voc_writer(tmp_path, {'good': [('dog', (2, 2, 30, 30), 0)],
+                                 'bad': [('cat', (5, 5, 40, 40), 0)]})
+    jpg = root / 'VOC2007/JPEGImages/bad.jpg'
+    jpg.write_bytes(jpg.read_bytes()[:200])
+    strict = voc(root, cache=dict(type='memory', size=(48, 64)))
+    with pytest.raises(BadInputError, match='bad.jpg'):
+        strict[1]
+    lenient = voc(root, cache=dict(type='memory', size=(48, 64)), skip_bad=True)
+    assert lenient[1]['img_id'] == 'good' and lenient.bad_input.count == 1
+
+
+def test_dataloader_with_workers(demo_voc_root):
+    ds = DATASETS.build(dict(type='VOCDataset', data_root=str(demo_voc_root), split='test',
+                             pipeline=[dict(type='LoadImage'), dict(type='RandomFlip'),
+                                       dict(type='Normalize'), dict(type='PackSample')],
+                             cache=dict(type='memory', size=(64, 64))))
+    ds = pickle.loads(pickle.dumps(ds))  # what a spawn-started worker receives
+    loader = torch.utils.data.DataLoader(ds, batch_size=8, num_workers=2, collate_fn=collate)
+    batches = list(loader)
+    assert sum(len(b['images']) for b in batches) == 20
+    assert batches[0]['images'].shape == (8, 3, 64, 64) and batches[0]['labels'].shape == (8, 20)
+    assert np.isfinite(batches[0]['images'].numpy()).all()

@@ -1,0 +1,56 @@
+"""What every annotated-image dataset shares: annotation list, pipeline, bad-input policy, cache.
+
+A subclass only parses its annotation format into ``data_infos``: one dict per image with
+``img_id``, ``img_path``, ``ori_shape`` ((h, w) or None when the annotation does not say) and
+its targets in the pipeline's intermediate keys (``gt_boxes``, ``gt_labels``, ``gt_difficult``,
+``cls_labels``, ``cls_difficult``, ``gt_label``; see ``transforms/compose.py``).
+Everything here is plain Python and numpy, so datasets pickle cheaply into DataLoader workers.
+"""
+import numpy as np
+import torch
+
+from .bad_input import BadInputError, BadInputLog
+from .transforms.compose import Compose
+
+
+class AnnotatedImageDataset(torch.utils.data.Dataset):
+    """Base class: ``__getitem__`` runs the pipeline on a copy of one image's annotation."""
+
+    task = 'classification'
+
+    def __init__(self, pipeline=(), skip_bad=False, cache=None, owner='dataset'):
+        self.bad_input = BadInputLog(skip_bad, owner=owner)
+        self.pipeline = Compose(pipeline)
+        self.cache_cfg = cache
+        self.image_cache = None
+        self.data_infos = []
+
+    def build_cache(self):
+        """Decode every image once into the configured cache (call after data_infos is filled)."""
+        if self.cache_cfg is not None:
+            from .image_cache import build_image_cache
+            self.image_cache = build_image_cache(
+                self.cache_cfg, [info['img_path'] for info in self.data_infos],
+                owner=repr(self))
+
+    def __len__(self):
+        return len(self.data_infos)
+
+    def get_data_info(self, index):
+        """The annotation of one image before any transform (a fresh copy: safe to modify)."""
+        info = self.data_infos[index]
+        results = {k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in info.items()}
+        results.update(task=self.task, num_classes=len(self.class_names), sample_idx=index)
+        if self.image_cache is not None:
+            results['image_cache'] = self.image_cache
+        return results
+
+    def __getitem__(self, index):
+        # A broken image is only found when decoded; with skip_bad the next image stands in.
+        for offset in range(len(self)):
+            idx = (index + offset) % len(self)
+            try:
+                return self.pipeline(self.get_data_info(idx))
+            except BadInputError as err:
+                self.bad_input.handle(err)
+        raise BadInputError(f'{self!r}: every image failed to load.')

@@ -1,0 +1,106 @@
+"""Any COCO-format json (boxes as x, y, w, h) through pycocotools, so users bring their own data."""
+import contextlib
+import io
+import json
+from pathlib import Path
+
+import numpy as np
+
+from ..registry import DATASETS
+from .bad_input import BadInputError
+from .base import AnnotatedImageDataset
+from .voc import BOX_TOLERANCE_PX, multilabel_targets
+
+
+@DATASETS.register_module()
+class CocoDataset(AnnotatedImageDataset):
+    """Images and boxes of a COCO json; category ids become contiguous labels 0..K-1.
+
+    Labels follow the order of ascending category id (or of ``classes``, category names, when
+    given; other categories are dropped). Crowd regions (``iscrowd=1``) are kept as *difficult*
+    boxes: evaluation ignores them and they are not counted as misses, as COCO does.
+
+    Args:
+        ann_file: the json.
+        img_dir: folder the images' ``file_name`` is relative to.
+        mode: 'detection' (default) or 'classification' (multi-hot over the image's objects).
+        filter_empty: drop images without any (kept) object.
+    """
+
+    def __init__(self, ann_file, img_dir, mode='detection', pipeline=(), classes=None,
+                 filter_empty=False, skip_bad=False, cache=None):
+        from pycocotools.coco import COCO
+        if mode not in ('classification', 'detection'):
+            raise ValueError(f"CocoDataset mode={mode!r}; use 'classification' or 'detection'.")
+        self.task = mode
+        self.ann_file, self.img_dir = Path(ann_file), Path(img_dir)
+        if not self.ann_file.is_file():
+            raise FileNotFoundError(f'COCO annotation file {self.ann_file} not found.')
+        try:
+            with contextlib.redirect_stdout(io.StringIO()):  # pycocotools prints progress
+                self.coco = COCO(str(self.ann_file))
+        except (json.JSONDecodeError, KeyError, TypeError) as err:
+            raise BadInputError(f'{self.ann_file} is not a valid COCO json ({err!r}).') from None
+        cats = sorted(self.coco.loadCats(self.coco.getCatIds()), key=lambda c: c['id'])
+        if classes is None:
+            classes = [c['name'] for c in cats]
+        by_name = {c['name']: c['id'] for c in cats}
+        unknown = [c for c in classes if c not in by_name]
+        if unknown:
+            raise ValueError(f'{self.ann_file} has no categories {unknown}; it has '
+                             f'{sorted(by_name)}.')
+        self.class_names = tuple(classes)
+        self.cat_to_label = {by_name[name]: i for i, name in enumerate(self.class_names)}
+        super().__init__(pipeline, skip_bad, cache, owner=str(self.ann_file))
+        for img_id in sorted(self.coco.getImgIds()):
+            try:
+                info = self._parse_image(img_id)
+            except BadInputError as err:
+                self.bad_input.handle(err)
+                continue
+            if filter_empty and not len(info['gt_labels']):
+                continue
+            self.data_infos.append(info)
+        del self.coco  # the index is large and not needed per sample: keep workers light
+        self.build_cache()
+
+    def _parse_image(self, img_id):
+        img = self.coco.loadImgs(img_id)[0]
+        width, height = img.get('width'), img.get('height')
+        boxes, labels, crowd = [], [], []
+        for ann in self.coco.loadAnns(self.coco.getAnnIds(imgIds=img_id)):
+            if ann['category_id'] not in self.cat_to_label:
+                continue
+            where = f"{self.ann_file}: annotation id {ann.get('id')} of image {img['file_name']}"
+            try:
+                x, y, w, h = (float(v) for v in ann['bbox'])
+            except (KeyError, TypeError, ValueError):
+                raise BadInputError(f"{where} has no valid bbox [x, y, w, h]: "
+                                    f"{ann.get('bbox')!r}.") from None
+            if w <= 0 or h <= 0:
+                raise BadInputError(f'{where} has an empty box (w={w}, h={h}).')
+            box = [x, y, x + w, y + h]
+            if width is not None:
+                tol = BOX_TOLERANCE_PX
+                if box[0] < -tol or box[1] < -tol or box[2] > width + tol or \
+                        box[3] > height + tol:
+                    raise BadInputError(f'{where}: box {box} lies outside the {width}x{height} '
+                                        f'image by more than {tol:g} px.')
+                box = list(np.clip(box, 0, [width, height, width, height]))
+            boxes.append(box)
+            labels.append(self.cat_to_label[ann['category_id']])
+            crowd.append(bool(ann.get('iscrowd', 0)))
+        info = dict(img_id=str(img_id), img_path=str(self.img_dir / img['file_name']),
+                    ann_path=str(self.ann_file),
+                    ori_shape=None if width is None else (int(height), int(width)),
+                    gt_boxes=np.asarray(boxes, np.float32).reshape(-1, 4),
+                    gt_labels=np.asarray(labels, np.int64),
+                    gt_difficult=np.asarray(crowd, bool))
+        if self.task == 'classification':
+            info['cls_labels'], info['cls_difficult'] = multilabel_targets(
+                info['gt_labels'], info['gt_difficult'], len(self.class_names))
+        return info
+
+    def __repr__(self):
+        return (f'CocoDataset({self.ann_file.name}, {self.task}, {len(self)} images, '
+                f'{len(self.class_names)} classes)')
