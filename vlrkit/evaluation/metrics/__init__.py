@@ -2,3 +2,4 @@
 from . import accuracy  # noqa: F401
 from . import localization  # noqa: F401
 from . import coco_detection, voc_detection  # noqa: F401
+from . import multilabel  # noqa: F401

@@ -1,0 +1,131 @@
+"""Multi-label classification evaluators: metric1 (mAP) and metric2 (recall / F-beta at a threshold).
+
+Both collect, per image, the predicted ``scores`` (K,) with the batch's multi-hot ``labels`` (K,) and
+``difficult`` mask (K,), and compute over the whole split with ``evaluation/functional/multilabel``.
+"""
+import csv
+import logging
+import math
+
+import numpy as np
+
+from vlrkit.evaluation.functional.multilabel import multilabel_fbeta, multilabel_map
+from vlrkit.evaluation.metric import BaseMetric
+from vlrkit.registry import EVALUATORS
+
+logger = logging.getLogger('vlrkit')
+
+
+def _to_numpy(value):
+    return value.detach().float().cpu().numpy() if hasattr(value, 'detach') else np.asarray(value)
+
+
+class _MultiLabelMetric(BaseMetric):
+    """Shared ``process``: one (scores, labels, difficult) triple per image."""
+
+    def process(self, batch, preds):
+        labels = batch['labels']
+        difficult = batch.get('difficult')
+        for i, pred in enumerate(preds):
+            target = _to_numpy(labels[i])
+            if target.ndim != 1:
+                raise ValueError(f'{type(self).__name__} needs multi-hot (K,) labels per image, got shape '
+                                 f'{target.shape}; single-label data wants the Accuracy evaluator')
+            mask = np.zeros(target.shape, bool) if difficult is None else _to_numpy(difficult[i]).astype(bool)
+            self.results.append((_to_numpy(pred['scores']), target, mask))
+
+    @staticmethod
+    def _stack(results):
+        scores, targets, difficult = (np.stack(part) for part in zip(*results))
+        return scores, targets.round().astype(np.int64), difficult
+
+    def _class_names(self, num_classes):
+        names = list(self.class_names or [])
+        return names if len(names) == num_classes else [f'class_{k}' for k in range(num_classes)]
+
+
+@EVALUATORS.register_module()
+class MultiLabelMAP(_MultiLabelMetric):
+    """metric1: mean over classes of the per-class average precision, difficult entries excluded.
+
+    Classes without a positive in the split get AP NaN: they are listed in the table and left out
+    of the mean. Returns ``mAP`` and ``AP/<class name>`` per class; logs the per-class table and,
+    when the Runner gives a work_dir, writes it to ``<prefix>_per_class_ap.csv`` there.
+
+    Args:
+        mode: 'area' (scikit-learn average precision) or '11points' (VOC2007).
+        prefix: key prefix; default 'multilabel' (keys 'multilabel/mAP', 'multilabel/AP/dog').
+    """
+
+    default_prefix = 'multilabel'
+
+    def __init__(self, mode='area', prefix=None):
+        super().__init__(prefix)
+        self.mode = mode
+
+    def compute_metrics(self, results):
+        if not results:
+            raise ValueError('MultiLabelMAP got no results: the evaluation dataloader was empty')
+        scores, targets, difficult = self._stack(results)
+        mean_ap, per_class = multilabel_map(scores, targets, difficult, mode=self.mode)
+        names = self._class_names(targets.shape[1])
+        positives = (targets.astype(bool) & ~difficult).sum(0)
+        self._report(names, per_class, positives, mean_ap)
+        metrics = {'mAP': mean_ap}
+        metrics.update({f'AP/{name}': float(ap) for name, ap in zip(names, per_class)})
+        return metrics
+
+    def _report(self, names, per_class, positives, mean_ap):
+        width = max(len(n) for n in names + ['class'])
+        rows = [f'{"class":<{width}}  {"AP":>6}  {"positives":>9}']
+        for name, ap, pos in zip(names, per_class, positives):
+            shown = '   n/a' if math.isnan(ap) else f'{ap:6.4f}'
+            rows.append(f'{name:<{width}}  {shown}  {pos:>9d}')
+        rows.append(f'{"mAP":<{width}}  {mean_ap:6.4f}  ({int(np.sum(~np.isnan(per_class)))} classes with positives)')
+        logger.info('per-class average precision (%s):\n%s', self.mode, '\n'.join(rows))
+        if self.work_dir is not None:
+            path = self.work_dir / f'{self.prefix or "multilabel"}_per_class_ap.csv'
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with open(path, 'w', newline='') as f:
+                writer = csv.writer(f)
+                writer.writerow(['class', 'ap', 'positives'])
+                writer.writerows([n, '' if math.isnan(a) else f'{a:.6f}', int(p)]
+                                 for n, a, p in zip(names, per_class, positives))
+
+
+@EVALUATORS.register_module()
+class MultiLabelFBeta(_MultiLabelMetric):
+    """metric2: precision, recall and F-beta of the decisions ``score >= thr``, difficult excluded.
+
+    Args:
+        thr: score threshold (scores are sigmoid probabilities).
+        beta: F-beta weight of recall (1 = F1).
+        average: 'macro' (per class, mean over classes where defined) or 'micro' (pooled entries).
+        prefix: key prefix; default 'multilabel'.
+    Returns keys ``precision@<thr>``, ``recall@<thr>`` and ``f<beta>@<thr>`` (e.g. 'recall@0.5').
+    """
+
+    default_prefix = 'multilabel'
+
+    def __init__(self, thr=0.5, beta=1.0, average='macro', prefix=None):
+        super().__init__(prefix)
+        if average not in ('macro', 'micro'):
+            raise ValueError(f"MultiLabelFBeta average={average!r}; choose 'macro' or 'micro'")
+        self.thr, self.beta, self.average = thr, beta, average
+
+    def compute_metrics(self, results):
+        if not results:
+            raise ValueError(f'{type(self).__name__} got no results: the evaluation dataloader was empty')
+        scores, targets, difficult = self._stack(results)
+        values = multilabel_fbeta(scores, targets, difficult, self.thr, self.beta, self.average)
+        return {f'precision@{self.thr:g}': values['precision'], f'recall@{self.thr:g}': values['recall'],
+                f'f{self.beta:g}@{self.thr:g}': values['fbeta']}
+
+
+@EVALUATORS.register_module()
+class MultiLabelRecall(MultiLabelFBeta):
+    """metric2 of the localizer homework: recall of ``score >= thr`` only (see MultiLabelFBeta)."""
+
+    def compute_metrics(self, results):
+        metrics = super().compute_metrics(results)
+        return {f'recall@{self.thr:g}': metrics[f'recall@{self.thr:g}']}
