@@ -1,0 +1,73 @@
+"""Analysis hooks in a real (tiny) training run, and the gradient catch against autograd."""
+import sys
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+import torch
+from PIL import Image
+
+from vlrkit.config import load_config
+from vlrkit.engine.hooks.grad_histogram_hook import GradHistogramHook
+from vlrkit.engine.runner import Runner
+
+sys.path.insert(0, str(Path(__file__).parent))
+from ana_toys import ToyClassifier, colour_batch  # noqa: E402,F401  (sets torch threads to 1)
+from ana_toys import restore_vlrkit_logger  # noqa: E402,F401  (autouse fixture)
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+class FakeWriter:
+    def __init__(self):
+        self.histograms = {}
+
+    def add_histogram(self, tag, values, step):
+        self.histograms[(tag, step)] = values
+
+
+def test_grad_histograms_are_the_true_gradients():
+    model = ToyClassifier()
+    runner = SimpleNamespace(unwrapped_model=model, writer=FakeWriter(), iter=1, scaler=None)
+    hook = GradHistogramHook(params=['head.fc.weight', 'conv2.bias'], interval=2)
+    hook.before_train(runner)
+    batch = colour_batch([0, 1, 2])
+    hook.before_train_iter(runner, 0, batch)
+    model.loss(batch)['loss_cls'].backward()
+    expected = model.head.fc.weight.grad.clone()
+    model.zero_grad(set_to_none=True)  # what the Runner does before after_train_iter
+    hook.after_train_iter(runner, 0, batch, {})
+    assert torch.equal(runner.writer.histograms[('grad/head.fc.weight', 2)], expected)
+    assert ('grad/backbone.conv2.bias', 2) in runner.writer.histograms
+    runner.iter = 2  # not a logging iteration: nothing is caught
+    hook.before_train_iter(runner, 1, batch)
+    model.loss(batch)['loss_cls'].backward()
+    hook.after_train_iter(runner, 1, batch, {})
+    assert len(runner.writer.histograms) == 2
+    hook.after_train(runner)
+    with pytest.raises(KeyError, match='nothing'):
+        GradHistogramHook(params=['layer9.weight']).before_train(runner)
+
+
+def test_hooks_draw_during_a_digits_run(tmp_path):
+    cfg = load_config(ROOT / 'configs/simple_cnn/simple_cnn_digits.py', cfg_options={
+        'train_cfg': dict(by_epoch=False, max_iters=4, val_interval=100),
+        'train_dataloader.batch_size': 8, 'work_dir': str(tmp_path),
+        'default_hooks.checkpoint': None, 'default_hooks.logger.interval': 2,
+        'custom_hooks': [
+            dict(type='FilterVisHook', interval=2),
+            dict(type='GradHistogramHook', params=['conv1.weight', 'head.fc.bias'], interval=2),
+            dict(type='TrainImageVisHook', interval=2, num_images=4, mean=[0.5], std=[0.5])]})
+    Runner.from_cfg(cfg).train()
+    vis = tmp_path / 'vis'
+    for name in ['filters_iter_0.png', 'filters_iter_4.png', 'train_images_iter_1.png',
+                 'train_images_iter_4.png']:
+        with Image.open(vis / name) as png:
+            assert png.format == 'PNG'
+    with Image.open(vis / 'filters_iter_0.png') as png:
+        assert png.size[0] > 8 * 5 * 4  # 8 columns of 5x5 filters enlarged 4x
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+    events = EventAccumulator(str(tmp_path / 'tensorboard'), size_guidance={'histograms': 0}).Reload()
+    assert set(events.Tags()['histograms']) == {'grad/backbone.conv1.weight', 'grad/head.fc.bias'}
+    assert [e.step for e in events.Histograms('grad/head.fc.bias')] == [2, 4]
+    assert events.Histograms('grad/backbone.conv1.weight')[0].histogram_value.num == 32 * 25

@@ -1,0 +1,61 @@
+"""Pictures of the first convolution's filters while training: edges and colour blobs appearing.
+
+The classic "conv1 filters at epochs 0-4" figure: each filter's weights, normalised on their own,
+tiled into one image, written as a PNG under ``work_dir/vis`` and to TensorBoard.
+"""
+import torch.nn as nn
+
+from ...registry import HOOKS
+from ...visualization.figures import filter_grid, save_image
+from .hook import Hook
+
+
+def first_conv_name(model):
+    """Dotted name of the first Conv2d registered in ``model`` (the layer that sees pixels)."""
+    for name, module in model.named_modules():
+        if isinstance(module, nn.Conv2d):
+            return name
+    raise ValueError(f'{type(model).__name__} has no Conv2d; give FilterVisHook a layer= name')
+
+
+@HOOKS.register_module()
+class FilterVisHook(Hook):
+    """Draw a conv layer's filters before training and every ``interval`` iterations (or epochs).
+
+    Args:
+        interval: iterations between pictures (epochs with ``by_epoch=True``); 0 only draws the
+            initial and final filters.
+        layer: module name of the convolution; default the model's first Conv2d.
+        max_filters: draw at most this many filters.
+    """
+
+    priority = 'LOW'
+
+    def __init__(self, interval=100, by_epoch=False, layer=None, max_filters=64, ncols=8, scale=4):
+        self.interval, self.by_epoch, self.layer = interval, by_epoch, layer
+        self.max_filters, self.ncols, self.scale = max_filters, ncols, scale
+
+    def before_train(self, runner):
+        self._draw(runner, 'iter', runner.iter)
+
+    def after_train_iter(self, runner, batch_idx, batch, outputs):
+        if not self.by_epoch and self.every_n_train_iters(runner, self.interval):
+            self._draw(runner, 'iter', runner.iter + 1)
+
+    def after_train_epoch(self, runner):
+        if self.by_epoch and self.every_n_epochs(runner, self.interval):
+            self._draw(runner, 'epoch', runner.epoch + 1)
+
+    def _draw(self, runner, unit, count):
+        if runner.rank != 0:
+            return
+        model = runner.unwrapped_model
+        name = self.layer or first_conv_name(model)
+        modules = dict(model.named_modules())
+        if name not in modules or not hasattr(modules[name], 'weight'):
+            raise KeyError(f'FilterVisHook layer={name!r} is not a layer with weights in '
+                           f'{type(model).__name__}; e.g. {first_conv_name(model)!r}')
+        grid = filter_grid(modules[name].weight[:self.max_filters], self.ncols, self.scale)
+        save_image(grid, runner.work_dir / 'vis' / f'filters_{unit}_{count}.png')
+        if runner.writer is not None:
+            runner.writer.add_image(f'filters/{name}', grid, runner.iter, dataformats='HWC')

@@ -1,0 +1,59 @@
+"""TensorBoard histograms of chosen parameters' gradients: vanishing or exploding layers show up.
+
+The Runner clears gradients right after the optimizer step, before ``after_train_iter``; so the
+gradients are caught as they are accumulated, with a post-accumulate-grad hook on each chosen
+parameter, and only on iterations that will be logged. With fp16 AMP the GradScaler's scale is
+divided out, so the histograms show true gradients. Under DDP rank 0 shows its own (local)
+gradients.
+"""
+from ...registry import HOOKS
+from .hook import Hook
+
+
+@HOOKS.register_module()
+class GradHistogramHook(Hook):
+    """Histograms of the gradients of ``params`` (names from ``model.named_parameters()``).
+
+    Args:
+        params: e.g. ``['layer1.1.conv1.weight', 'layer4.0.bn2.bias']`` (a name may also end with
+            one of these, so ``backbone.`` prefixes can be left out).
+        interval: iterations between histograms.
+    """
+
+    priority = 'LOW'
+
+    def __init__(self, params, interval=50):
+        self.params = [params] if isinstance(params, str) else list(params)
+        self.interval = interval
+        self._handles, self._grads, self._armed = [], {}, False
+
+    def before_train(self, runner):
+        named = dict(runner.unwrapped_model.named_parameters())
+        for wanted in self.params:
+            matches = [n for n in named if n == wanted or n.endswith('.' + wanted)]
+            if len(matches) != 1:
+                raise KeyError(f'GradHistogramHook param {wanted!r} matches {matches or "nothing"} '
+                               f'among the model parameters, e.g. {list(named)[:6]}')
+            self._handles.append(named[matches[0]].register_post_accumulate_grad_hook(
+                self._catch(matches[0])))
+
+    def _catch(self, name):
+        def hook(param):
+            if self._armed and param.grad is not None:
+                self._grads[name] = param.grad.detach().float().cpu().clone()
+        return hook
+
+    def before_train_iter(self, runner, batch_idx, batch):
+        self._armed = runner.writer is not None and self.every_n_train_iters(runner, self.interval)
+
+    def after_train_iter(self, runner, batch_idx, batch, outputs):
+        if self._armed and runner.writer is not None:
+            scale = runner.scaler.get_scale() if getattr(runner, 'scaler', None) else 1.0
+            for name, grad in self._grads.items():
+                runner.writer.add_histogram(f'grad/{name}', grad / scale, runner.iter + 1)
+        self._armed, self._grads = False, {}
+
+    def after_train(self, runner):
+        for handle in self._handles:
+            handle.remove()
+        self._handles = []

@@ -1,0 +1,116 @@
+"""Read any layer's output by its module name, through forward hooks.
+
+Analyses ask for features by the dotted name a config can write down: ``backbone.pool5``,
+``head.fc7``, ``backbone.layer4``. A forward hook on that module keeps its output during one
+forward pass of the model; nothing about the model changes and the hooks are removed afterwards.
+"""
+import contextlib
+import difflib
+
+import torch
+import torch.nn as nn
+
+
+def unwrap(model):
+    """The plain module inside a DDP / DataParallel wrapper (module names never carry ``module.``)."""
+    return model.module if isinstance(model, (nn.parallel.DistributedDataParallel,
+                                              nn.DataParallel)) else model
+
+
+def find_module(model, name):
+    """``model``'s submodule called ``name``, or a KeyError that lists names that do exist."""
+    modules = dict(unwrap(model).named_modules())
+    if name not in modules:
+        near = difflib.get_close_matches(name, [n for n in modules if n], n=6, cutoff=0.6)
+        raise KeyError(f'no module named {name!r} in {type(unwrap(model)).__name__}; '
+                       f'similar names: {near or list(modules)[1:10]}. Print '
+                       f'[n for n, _ in model.named_modules()] to see them all.')
+    return modules[name]
+
+
+def first_tensor(output):
+    """The tensor a module produced (some return tuples or dicts; the first tensor is kept)."""
+    if isinstance(output, torch.Tensor):
+        return output
+    if isinstance(output, (tuple, list)):
+        for item in output:
+            if isinstance(item, torch.Tensor):
+                return item
+    if isinstance(output, dict):
+        return first_tensor(list(output.values()))
+    raise TypeError(f'module output of type {type(output).__name__} holds no tensor')
+
+
+class LayerOutputs:
+    """Context manager that records the outputs of named modules during forward passes.
+
+    Example::
+
+        with LayerOutputs(model, ['backbone.pool5']) as outputs:
+            model(images)
+        pool5 = outputs['backbone.pool5']          # (N, C, h, w) as the module returned it
+
+    ``detach`` (default) keeps no autograd graph.
+    """
+
+    def __init__(self, model, layers, detach=True):
+        self.model = unwrap(model)
+        self.layers = [layers] if isinstance(layers, str) else list(layers)
+        self.detach = detach
+        self.outputs = {}
+        self._handles = []
+
+    def __enter__(self):
+        for name in self.layers:
+            module = find_module(self.model, name)
+            self._handles.append(module.register_forward_hook(self._keep(name)))
+        return self.outputs
+
+    def _keep(self, name):
+        def hook(module, inputs, output):
+            tensor = first_tensor(output)
+            self.outputs[name] = tensor.detach() if self.detach else tensor
+        return hook
+
+    def __exit__(self, *exc):
+        for handle in self._handles:
+            handle.remove()
+        self._handles = []
+        return False
+
+
+@contextlib.contextmanager
+def eval_mode(model):
+    """Run the model in eval mode (no dropout, BN running stats), then restore its mode."""
+    was_training = model.training
+    model.eval()
+    try:
+        yield model
+    finally:
+        model.train(was_training)
+
+
+@torch.no_grad()
+def extract_features(model, images, layers, flatten=True):
+    """Outputs of ``layers`` for ``images`` (N, C, H, W): {name: (N, D) float32 cpu tensor}.
+
+    The model runs its raw ``forward(images)`` in eval mode; each layer's output is flattened per
+    image (one row per image, e.g. pool5 of CaffeNet: 256 x 6 x 6 = 9216 numbers) unless
+    ``flatten`` is False.
+    """
+    model = unwrap(model)
+    with eval_mode(model), LayerOutputs(model, layers) as outputs:
+        model(images)
+    missing = [name for name in ([layers] if isinstance(layers, str) else layers)
+               if name not in outputs]
+    if missing:
+        raise RuntimeError(f'layers {missing} did not run in {type(model).__name__}.forward; '
+                           f'choose modules on the forward path')
+    return {name: (out.flatten(1) if flatten else out).float().cpu()
+            for name, out in outputs.items()}
+
+
+def model_device(model):
+    """The device of the model's first parameter (cpu for a parameter-free model)."""
+    param = next(unwrap(model).parameters(), None)
+    return param.device if param is not None else torch.device('cpu')

@@ -1,0 +1,102 @@
+"""Confusion matrix of a single-label classifier: which classes are taken for which.
+
+Rows are true classes, columns predicted ones; the figure normalises each row so classes of any
+size compare. Besides accuracy, the mean per-class accuracy (the diagonal's mean) is reported,
+which an imbalanced test set cannot inflate.
+"""
+import csv
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.distributed as dist
+
+from vlrkit.evaluation.metric import BaseMetric
+from vlrkit.registry import EVALUATORS
+from vlrkit.visualization.figures import read_png, save_figure
+
+
+def confusion_counts(true, pred, num_classes):
+    """(K, K) counts: entry [t, p] is the number of images of class t predicted as p."""
+    matrix = np.zeros((num_classes, num_classes), dtype=np.int64)
+    np.add.at(matrix, (np.asarray(true, np.int64), np.asarray(pred, np.int64)), 1)
+    return matrix
+
+
+@EVALUATORS.register_module()
+class ConfusionMatrix(BaseMetric):
+    """Confusion matrix, accuracy and mean per-class accuracy of single-label predictions.
+
+    Needs ``labels`` (N,) class indices in the batch and ``pred_label`` (or ``scores``) in the
+    predictions. Writes ``confusion_matrix.png`` and ``confusion_matrix.csv`` in
+    ``<work_dir>/analysis``.
+    """
+    default_prefix = 'confusion'
+
+    def __init__(self, num_classes=None, **kwargs):
+        super().__init__(**kwargs)
+        self.num_classes = num_classes
+        self.artifacts = []
+
+    def process(self, batch, preds):
+        labels = torch.as_tensor(batch['labels']).cpu()
+        if labels.ndim != 1:
+            raise ValueError('ConfusionMatrix is for single-label data (labels of shape (N,)); '
+                             f'got labels of shape {tuple(labels.shape)}. Use PerClassAP for '
+                             'multi-label data.')
+        for label, pred in zip(labels.tolist(), preds):
+            top = pred.get('pred_label')
+            top = int(torch.as_tensor(pred['scores']).argmax()) if top is None else int(top)
+            self.results.append((int(label), top))
+
+    def compute_metrics(self, results):
+        true, pred = np.array(results).T
+        k = self.num_classes or (len(self.class_names) if self.class_names else
+                                 int(max(true.max(), pred.max())) + 1)
+        matrix = confusion_counts(true, pred, k)
+        per_class = np.diag(matrix) / np.maximum(matrix.sum(axis=1), 1)
+        present = matrix.sum(axis=1) > 0
+        if not (dist.is_available() and dist.is_initialized()) or dist.get_rank() == 0:
+            self._write(matrix)  # every DDP rank computes the same matrix; one writes it
+        return {'accuracy': float(np.trace(matrix) / matrix.sum()),
+                'mean_class_accuracy': float(per_class[present].mean())}
+
+    def _names(self, k):
+        names = list(self.class_names or [])
+        return names if len(names) == k else [str(i) for i in range(k)]
+
+    def _write(self, matrix):
+        import matplotlib.pyplot as plt
+        out_dir = (Path(self.work_dir) if self.work_dir is not None else Path('.')) / 'analysis'
+        names = self._names(len(matrix))
+        table = out_dir / f'{self.prefix}_matrix.csv'
+        table.parent.mkdir(parents=True, exist_ok=True)
+        rows = [[name, *row.tolist()] for name, row in zip(names, matrix)]
+        with open(table, 'w', newline='') as f:
+            csv.writer(f).writerows([['true \\ predicted', *names], *rows])
+        rates = matrix / np.maximum(matrix.sum(axis=1, keepdims=True), 1)
+        size = max(4.0, 0.4 * len(names) + 2)
+        fig, ax = plt.subplots(figsize=(size, size))
+        shown = ax.imshow(rates, cmap='Blues', vmin=0, vmax=1)
+        ax.set_xticks(range(len(names)))
+        ax.set_xticklabels(names, rotation=90, fontsize=7)
+        ax.set_yticks(range(len(names)))
+        ax.set_yticklabels(names, fontsize=7)
+        ax.set_xlabel('predicted')
+        ax.set_ylabel('true')
+        if len(names) <= 20:
+            for t in range(len(names)):
+                for p in range(len(names)):
+                    if matrix[t, p]:
+                        ax.text(p, t, str(matrix[t, p]), ha='center', va='center', fontsize=6,
+                                color='white' if rates[t, p] > 0.5 else 'black')
+        fig.colorbar(shown, ax=ax, fraction=0.046)
+        fig.tight_layout()
+        path = save_figure(fig, out_dir / f'{self.prefix}_matrix.png')
+        if self.writer is not None:
+            self.writer.add_image(f'{self.prefix}/matrix', read_png(path), self.step,
+                                  dataformats='HWC')
+        self.artifacts = [dict(kind='figure', title='Confusion matrix (rows: true class)',
+                               path=path),
+                          dict(kind='table', title='Confusion matrix counts',
+                               header=['true \\ predicted', *names], rows=rows, path=table)]
