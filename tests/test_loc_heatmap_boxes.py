@@ -54,3 +54,17 @@ def test_boxes_from_class_maps_labels_each_class_and_scales_to_original():
     # cell (4, 4) of 16 -> centre (4.5 / 16) * 128 = 36 px; cell (12, 10) -> y 100, x 84
     assert box0[0] < 36 < box0[2] and box0[1] < 36 < box0[3]
     assert box2[0] < 84 < box2[2] and box2[1] < 100 < box2[3]
+
+
+def test_network_geometry_places_cells_where_their_receptive_fields_are():
+    # AlexNet localiser: cell o centred on input pixel 31.5 + 16 o; 9 cells over a 192 input
+    # whose original is 96 px (scale 2). A peak in cell (1, 7) is at input (47.5, 143.5) ->
+    # original (23.75, 71.75); spreading the cells evenly would put it at (16, 80).
+    heatmap = np.zeros((9, 9), np.float32)
+    heatmap[1, 7] = 1.0
+    on_image = heatmap_to_original(heatmap, (192, 192), ori_shape=(96, 96), stride=16, offset=31.5)
+    peak_y, peak_x = np.unravel_index(on_image.argmax(), on_image.shape)
+    assert abs(peak_y - 23.25) <= 1 and abs(peak_x - 71.25) <= 1
+    even = heatmap_to_original(heatmap, (192, 192), ori_shape=(96, 96))
+    peak_y, peak_x = np.unravel_index(even.argmax(), even.shape)
+    assert abs(peak_y - 15.5) <= 1 and abs(peak_x - 79.5) <= 1

@@ -100,3 +100,20 @@ def test_pretrained_alexnet_weights_land_in_renamed_layers(tmp_path):
     images = torch.randn(1, 3, 127, 127)
     # Our trunk is torchvision's features minus the last max-pool.
     torch.testing.assert_close(model.backbone(images)[0], reference.features[:-1](images))
+
+
+def test_heatmap_geometry_matches_the_receptive_field_centres():
+    model = build('LocalizerAlexNet', backbone=dict(type='AlexNetFeatures', widths=(16,) * 5),
+                  head=dict(num_classes=1, in_channels=16, feat_channels=16)).double()
+    geometry = model.heatmap_geometry
+    assert geometry == dict(stride=16.0, offset=31.5)
+    images = torch.zeros(1, 3, 256, 256, dtype=torch.double, requires_grad=True)
+    # The input gradient of a cell reaches exactly its receptive field (195 px for AlexNet + the
+    # 3x3 conv), whose centre is where the geometry says; random input avoids max-pool ties.
+    cell = 6
+    model(images + torch.rand(1, 3, 256, 256, dtype=torch.double))[0, 0, cell, cell].backward()
+    cols = torch.nonzero(images.grad[0].abs().sum((0, 1)) > 0).flatten()
+    centre = (cols.min().item() + cols.max().item() + 1) / 2
+    assert abs(centre - (geometry['offset'] + cell * geometry['stride'])) <= 1
+    pred = model.predict({'images': torch.zeros(1, 3, 256, 256, dtype=torch.double)})[0]
+    assert float(pred['heatmap_stride']) == 16.0 and float(pred['heatmap_offset']) == 31.5

@@ -1,31 +1,24 @@
 # LocalizerAlexNet on PASCAL VOC 2007 (the homework recipe): trained with image labels only,
-# scored on classification (metric1 = multi-label mAP, metric2 = recall / F-beta at a threshold)
-# and on localisation (CorLoc and VOC mAP of the boxes drawn from its heatmaps).
-_base_ = ['../_base_/default_runtime.py']
+# scored on classification (metric1 = multi-label mAP, metric2 = recall / F-beta at 0.5) and on
+# localisation (CorLoc and VOC mAP of the boxes drawn from its heatmaps). See docs/localizer.md.
+_base_ = ['../_base_/datasets/voc07_cls.py', '../_base_/default_runtime.py']
 
-data_root = 'data/VOCdevkit'        # VOCdevkit/VOC2007/{JPEGImages,Annotations,ImageSets}
 input_size = 512                    # 512x512 input -> 29x29 class maps
 train_pipeline = [
     dict(type='LoadImage'),
-    dict(type='Resize', scale=input_size, keep_ratio=False),
+    dict(type='Resize', scale=(input_size, input_size), keep_ratio=False),
     dict(type='RandomFlip', prob=0.5),
-    dict(type='Normalize'),         # ImageNet mean/std, as the pretrained AlexNet expects
+    dict(type='Normalize'),         # ImageNet mean / std, as the pretrained AlexNet expects
     dict(type='PackSample'),        # labels (20,) multi-hot, difficult (20,), objects (boxes)
 ]
 test_pipeline = [
     dict(type='LoadImage'),
-    dict(type='Resize', scale=input_size, keep_ratio=False),
+    dict(type='Resize', scale=(input_size, input_size), keep_ratio=False),
     dict(type='Normalize'),
     dict(type='PackSample'),
 ]
-train_dataloader = dict(
-    batch_size=32, num_workers=4, shuffle=True,
-    dataset=dict(type='VOCDataset', data_root=data_root, year='2007', split='trainval',
-                 mode='classification', pipeline=train_pipeline))
-val_dataloader = dict(
-    batch_size=32, num_workers=4,
-    dataset=dict(type='VOCDataset', data_root=data_root, year='2007', split='test',
-                 mode='classification', pipeline=test_pipeline))
+train_dataloader = dict(batch_size=32, num_workers=4, dataset=dict(pipeline=train_pipeline))
+val_dataloader = dict(batch_size=32, num_workers=4, dataset=dict(pipeline=test_pipeline))
 test_dataloader = val_dataloader
 
 model = dict(

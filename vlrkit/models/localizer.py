@@ -40,6 +40,14 @@ class LocalizerAlexNet(BaseModel):
     def num_classes(self):
         return self.head.num_classes
 
+    @property
+    def heatmap_geometry(self):
+        """dict(stride, offset): class-map cell o is centred on input pixel offset + o * stride
+        (16 and 31.5 for AlexNet), so heatmaps are put back on the image where they belong."""
+        stride = float(self.backbone.feature_stride)
+        offset = self.backbone.feature_offset + self.head.map_offset_cells * stride
+        return dict(stride=stride, offset=float(offset))
+
     def forward(self, images):
         """(N, 3, H, W) normalised images -> (N, K, h, w) class-map logits."""
         return self.head(self.backbone(images))
@@ -55,10 +63,14 @@ class LocalizerAlexNet(BaseModel):
 
     @torch.no_grad()
     def predict(self, batch):
-        """Per image: ``scores`` (K,) probabilities and ``heatmaps`` (K, h, w) probabilities; the
-        maps cover the padded input ``batch['images']`` (see evaluation/functional/heatmap_boxes)."""
+        """Per image: ``scores`` (K,) probabilities, ``heatmaps`` (K, h, w) probabilities over the
+        padded input ``batch['images']``, and ``heatmap_stride`` / ``heatmap_offset`` (scalars,
+        input pixels) placing the cells on it (see evaluation/functional/heatmap_boxes)."""
         preds = self.head.predict_by_feat(self(batch['images']))
-        return [{key: value.detach().cpu() for key, value in pred.items()} for pred in preds]
+        geometry = {f'heatmap_{key}': torch.tensor(value)
+                    for key, value in self.heatmap_geometry.items()}
+        return [{**{key: value.detach().cpu() for key, value in pred.items()}, **geometry}
+                for pred in preds]
 
 
 @MODELS.register_module()

@@ -94,7 +94,8 @@ class HeatmapVisHook(Hook):
         class_maps = torch.sigmoid(model(batch['images'].to(runner.device)).float())[0].cpu()
         image = original_rgb(sample)
         maps = heatmap_to_original(class_maps.numpy(), batch['images'].shape[-2:],
-                                   sample.get('img_shape'), image.shape[:2])
+                                   sample.get('img_shape'), image.shape[:2],
+                                   **getattr(model, 'heatmap_geometry', {}))
         img_id = str(sample.get('img_id', 'image'))
         names = list(runner.class_names or range(len(maps)))
         step = runner.epoch + 1

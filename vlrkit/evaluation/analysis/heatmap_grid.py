@@ -14,6 +14,7 @@ from PIL import Image
 
 from vlrkit.evaluation.functional.heatmap_boxes import heatmap_to_original
 from vlrkit.evaluation.metric import BaseMetric
+from vlrkit.evaluation.metrics.localization import heatmap_geometry
 from vlrkit.registry import EVALUATORS
 from vlrkit.visualization.heatmap import overlay_heatmap, tensor_to_rgb
 
@@ -66,6 +67,7 @@ class HeatmapGrid(BaseMetric):
             img_shape = _shape(batch, 'img_shape', index) or input_shape
             self.results.append(dict(
                 heatmap=_numpy(pred['heatmaps'][top]).astype(np.float16), label=top,
+                geometry=heatmap_geometry(pred),
                 score=float(scores[top]), gt=gt, input_shape=input_shape,
                 img_shape=img_shape, ori_shape=_shape(batch, 'ori_shape', index),
                 img_path=None if paths is None else paths[index],
@@ -93,7 +95,7 @@ class HeatmapGrid(BaseMetric):
             entry = results[index]
             image = _load(entry)
             heatmap = heatmap_to_original(entry['heatmap'].astype(np.float32), entry['input_shape'],
-                                          entry['img_shape'], image.shape[:2])
+                                          entry['img_shape'], image.shape[:2], **entry['geometry'])
             ax.imshow(overlay_heatmap(image, heatmap, self.alpha, self.cmap))
             name = names[entry['label']] if names else str(entry['label'])
             gt = ', '.join(names[c] if names else str(c) for c in entry['gt'])

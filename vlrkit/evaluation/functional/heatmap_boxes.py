@@ -14,18 +14,24 @@ import torch.nn.functional as F
 from scipy import ndimage
 
 
-def heatmap_to_original(heatmap, input_shape, img_shape=None, ori_shape=None):
+def heatmap_to_original(heatmap, input_shape, img_shape=None, ori_shape=None, stride=None,
+                        offset=None):
     """Resample a heatmap that covers the network input onto the original image's pixel grid.
 
-    The class maps of a fully convolutional network cover the whole (padded) input tensor; the
-    image occupies its top-left ``img_shape`` (padding goes bottom/right, see
-    ``vlrkit.structures.pad_stack``), and that region is a resized copy of the ``ori_shape`` image.
+    Cell ``o`` of the map is centred on input pixel coordinate ``offset + o * stride`` (continuous
+    coordinates, pixel ``x`` spans [x, x + 1)). For a fully convolutional net these come from its
+    layers (LocalizerAlexNet: stride 16, offset 31.5, see ``LocalizerAlexNet.heatmap_geometry``);
+    by default the cells are spread evenly over the padded input (stride = input / cells).
+    The image occupies the top-left ``img_shape`` of the input (padding goes bottom/right, see
+    ``vlrkit.structures.pad_stack``) and is a resized copy of the ``ori_shape`` image, so every
+    original pixel is sampled where its centre lands on the map (bilinear, clamped at the border).
 
     Args:
         heatmap: (h, w) or (C, h, w) array or tensor.
         input_shape: (H, W) of the padded network input the heatmap was computed from.
         img_shape: (h_img, w_img) of the image inside the input, default the whole input.
         ori_shape: (h_ori, w_ori) of the image on disk, default ``img_shape``.
+        stride, offset: map geometry in input pixels (numbers, or (y, x) pairs).
 
     Returns:
         float32 numpy array (h_ori, w_ori), or (C, h_ori, w_ori) for a stack of maps.
@@ -34,15 +40,27 @@ def heatmap_to_original(heatmap, input_shape, img_shape=None, ori_shape=None):
     single = maps.dim() == 2
     if single:
         maps = maps[None]
+    cells_h, cells_w = maps.shape[-2:]
     in_h, in_w = (int(v) for v in input_shape)
     img_h, img_w = (int(v) for v in (img_shape if img_shape is not None else input_shape))
     ori_h, ori_w = (int(v) for v in (ori_shape if ori_shape is not None else (img_h, img_w)))
-    on_input = F.interpolate(maps[None], size=(in_h, in_w), mode='bilinear', align_corners=False)
-    on_image = on_input[..., :img_h, :img_w]
-    if (img_h, img_w) != (ori_h, ori_w):
-        on_image = F.interpolate(on_image, size=(ori_h, ori_w), mode='bilinear', align_corners=False)
-    out = on_image[0].numpy()
+    stride_y, stride_x = _pair(stride) if stride is not None else (in_h / cells_h, in_w / cells_w)
+    offset_y, offset_x = _pair(offset) if offset is not None else (stride_y / 2, stride_x / 2)
+    # Centre of each original pixel -> input coordinate -> map coordinate (cell units).
+    ys = ((torch.arange(ori_h) + 0.5) * (img_h / ori_h) - offset_y) / stride_y
+    xs = ((torch.arange(ori_w) + 0.5) * (img_w / ori_w) - offset_x) / stride_x
+    # grid_sample with align_corners=True maps -1 / +1 to the centres of the first / last cells.
+    grid_y = 2 * ys / max(cells_h - 1, 1) - 1
+    grid_x = 2 * xs / max(cells_w - 1, 1) - 1
+    grid = torch.stack(torch.meshgrid(grid_y, grid_x, indexing='ij')[::-1], dim=-1)[None]
+    out = F.grid_sample(maps[None], grid.float(), mode='bilinear', padding_mode='border',
+                        align_corners=True)[0].numpy()
     return out[0] if single else out
+
+
+def _pair(value):
+    value = np.asarray(value, dtype=np.float64).reshape(-1)
+    return (float(value[0]), float(value[-1]))
 
 
 def boxes_from_heatmap(heatmap, rel_threshold=0.5, min_area=1):
@@ -87,13 +105,13 @@ def boxes_from_heatmap(heatmap, rel_threshold=0.5, min_area=1):
 
 
 def boxes_from_class_maps(class_maps, classes, input_shape, img_shape=None, ori_shape=None,
-                          rel_threshold=0.5, min_area=1, score_fn=None):
+                          rel_threshold=0.5, min_area=1, score_fn=None, stride=None, offset=None):
     """Detections of several classes of one image, in original image pixels.
 
     Args:
         class_maps: (K, h, w) maps of one image (logits or probabilities).
         classes: iterable of class indices to turn into boxes (present or predicted classes).
-        input_shape, img_shape, ori_shape: see ``heatmap_to_original``.
+        input_shape, img_shape, ori_shape, stride, offset: see ``heatmap_to_original``.
         rel_threshold, min_area: see ``boxes_from_heatmap``.
         score_fn: maps a region's peak value to its score (e.g. a sigmoid for logit maps).
 
@@ -103,7 +121,8 @@ def boxes_from_class_maps(class_maps, classes, input_shape, img_shape=None, ori_
     classes = [int(c) for c in classes]
     all_boxes, all_scores, all_labels = [], [], []
     if classes:
-        maps = heatmap_to_original(np.asarray(class_maps)[classes], input_shape, img_shape, ori_shape)
+        maps = heatmap_to_original(np.asarray(class_maps)[classes], input_shape, img_shape,
+                                   ori_shape, stride, offset)
         for label, heatmap in zip(classes, maps):
             boxes, scores = boxes_from_heatmap(heatmap, rel_threshold, min_area)
             if score_fn is not None:

@@ -37,6 +37,12 @@ def _per_image(batch, key, index):
     return value[index]
 
 
+def heatmap_geometry(pred):
+    """``stride`` / ``offset`` of the heatmap cells on the input, when the model states them."""
+    return {key: float(_numpy(pred[f'heatmap_{key}'])) for key in ('stride', 'offset')
+            if f'heatmap_{key}' in pred}
+
+
 def objects_in_original_pixels(objects, scale_factor):
     """mmdetection-style annotation dict from a sample's ``objects`` (input pixels) and its
     ``scale_factor`` (sx, sy): difficult objects go to ``bboxes_ignore`` as VOC evaluation does."""
@@ -97,7 +103,7 @@ class CorLocMetric(BaseMetric):
             annotation = objects_in_original_pixels(batch['objects'][index],
                                                     _per_image(batch, 'scale_factor', index))
             geometry = dict(input_shape=input_shape, img_shape=img_shape, ori_shape=ori_shape,
-                            rel_threshold=self.rel_threshold)
+                            rel_threshold=self.rel_threshold, **heatmap_geometry(pred))
             num_classes = len(scores)
             gt_classes = np.unique(annotation['labels'])
             loc = boxes_from_class_maps(maps, gt_classes, **geometry)

@@ -44,6 +44,11 @@ class AlexNetFeatures(nn.Module):
     shape every backbone of vlrkit gives (a tuple of feature levels).
     """
 
+    #: conv5 cell ``o`` is centred on input coordinate ``feature_offset + o * feature_stride``
+    #: (conv1 pad 2 / stride 4 centres at 4o + 3.5; each stride-2 pool maps o to 2o + 1).
+    feature_stride = 16
+    feature_offset = 15.5
+
     def __init__(self, pretrained=None, frozen_stages=0, widths=TORCHVISION_WIDTHS):
         super().__init__()
         widths = tuple(int(w) for w in widths)

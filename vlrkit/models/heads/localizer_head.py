@@ -80,11 +80,17 @@ class LocalizerHead(nn.Module):
         lse_r: log-sum-exp sharpness (only for 'lse').
         topk_ratio: fraction of cells averaged (only for 'topk').
         map_dropout: probability of hiding a class-map cell from the pooling during training.
+        prior_prob: if given, the last layer starts at logit log(p / (1 - p)) everywhere with
+            small weights (RetinaNet's prior init), so training from scratch does not begin with
+            a large loss whose first Adam steps kill the hidden ReLUs; None keeps zero biases.
         loss_cls: config of the multi-label loss on pooled logits (difficult entries masked out).
     """
 
+    #: The unpadded 3×3 conv drops one feature cell on each side: map cell o sits on feature cell o + 1.
+    map_offset_cells = 1
+
     def __init__(self, num_classes=20, in_channels=256, feat_channels=256, pooling='max',
-                 lse_r=5.0, topk_ratio=0.1, map_dropout=0.0,
+                 lse_r=5.0, topk_ratio=0.1, map_dropout=0.0, prior_prob=None,
                  loss_cls=dict(type='BCEWithLogitsLoss')):
         super().__init__()
         if pooling not in POOLINGS:
@@ -100,6 +106,9 @@ class LocalizerHead(nn.Module):
         self.lse_r = lse_r
         self.topk_ratio = topk_ratio
         self.map_dropout = map_dropout
+        if prior_prob is not None and not 0.0 < prior_prob < 1.0:
+            raise ValueError(f'LocalizerHead prior_prob={prior_prob}; it must be in (0, 1)')
+        self.prior_prob = prior_prob
         self.classifier = nn.Sequential(
             nn.Conv2d(in_channels, feat_channels, kernel_size=3),
             nn.ReLU(inplace=True),
@@ -111,11 +120,15 @@ class LocalizerHead(nn.Module):
         self.init_weights()
 
     def init_weights(self):
-        """Xavier-uniform weights, zero biases, as the homework prescribes for the new layers."""
+        """Xavier-uniform weights and zero biases (the homework's init), or the prior init."""
         for module in self.classifier:
             if isinstance(module, nn.Conv2d):
                 nn.init.xavier_uniform_(module.weight)
                 nn.init.zeros_(module.bias)
+        if self.prior_prob is not None:
+            last = self.classifier[-1]
+            nn.init.normal_(last.weight, std=0.01)
+            nn.init.constant_(last.bias, math.log(self.prior_prob / (1.0 - self.prior_prob)))
 
     def forward(self, feats):
         """(feature levels,) -> class maps (N, K, h, w); a 31×31 conv5 gives 29×29 maps."""
