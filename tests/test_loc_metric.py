@@ -91,6 +91,7 @@ def test_heatmap_grid_writes_one_png(tmp_path):
     out = grid.compute()
     assert out['heatmap_grid/num_images'] == 6.0
     from PIL import Image
-    with Image.open(tmp_path / 'heatmap_grid.png') as png:
+    assert grid.figure_path == tmp_path / 'analysis' / 'heatmap_grid_heatmaps.png'
+    with Image.open(grid.figure_path) as png:
         assert png.size[0] > png.size[1] > 100
     assert not math.isnan(out['heatmap_grid/num_images'])

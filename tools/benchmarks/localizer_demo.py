@@ -15,6 +15,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
+import torch  # noqa: E402
+
 from vlrkit.config import load_config  # noqa: E402
 from vlrkit.engine.runner import Runner  # noqa: E402
 
@@ -22,11 +24,19 @@ CONFIGS = {
     'plain': REPO / 'configs' / 'localizer' / 'localizer_alexnet_demo.py',
     'robust': REPO / 'configs' / 'localizer' / 'localizer_alexnet_robust_demo.py',
 }
-REPORTED = ('loc/corloc', 'loc/mAP', 'multilabel/mAP')
+REPORTED = ('loc/corloc', 'loc/mAP', 'multilabel/mAP', 'multilabel/recall@0.5')
+# CorLoc is also measured with boxes thresholded at other fractions of the heatmap maximum.
+EXTRA_THRESHOLDS = (0.3, 0.5, 0.7, 0.8)
 
 
-def run_one(name, work_dir, data_root, max_epochs=None):
-    options = {'work_dir': str(work_dir / name), 'custom_hooks': []}
+def run_one(name, work_dir, data_root, max_epochs=None, threads=None):
+    if threads:
+        torch.set_num_threads(threads)
+    cfg = load_config(CONFIGS[name])
+    extra = [dict(type='CorLocMetric', rel_threshold=t, with_map=False, prefix=f'corloc@{t:g}')
+             for t in EXTRA_THRESHOLDS]
+    options = {'work_dir': str(work_dir / name), 'custom_hooks': [],
+               'val_evaluator': list(cfg.val_evaluator) + extra}
     if data_root:
         for split in ('train', 'val', 'test'):
             options[f'{split}_dataloader.dataset.data_root'] = str(data_root)
@@ -38,8 +48,9 @@ def run_one(name, work_dir, data_root, max_epochs=None):
     runner.train()
     train_s = time.perf_counter() - start
     metrics = runner.val()
+    wanted = set(REPORTED) | {f'corloc@{t:g}/corloc' for t in EXTRA_THRESHOLDS}
     return dict(model=name, config=str(CONFIGS[name].relative_to(REPO)), train_s=round(train_s, 1),
-                **{k: round(float(v), 4) for k, v in metrics.items() if k in REPORTED})
+                **{k: round(float(v), 4) for k, v in metrics.items() if k in wanted})
 
 
 def main(argv=None):
@@ -50,14 +61,20 @@ def main(argv=None):
     parser.add_argument('--data-root', default=None,
                         help="demo VOCdevkit (default: the configs' data/demo/VOCdevkit)")
     parser.add_argument('--max-epochs', type=int, default=None, help="override the configs' epochs")
+    parser.add_argument('--threads', type=int, default=None, help='torch intra-op threads')
     args = parser.parse_args(argv)
     work_dir = Path(args.work_dir)
     stamp = time.strftime('%Y%m%d_%H%M%S')
-    rows = [run_one(name, work_dir / stamp, args.data_root, args.max_epochs) for name in args.models]
-    print('\nmodel   train_s  CorLoc  det mAP  cls mAP')
+    rows = [run_one(name, work_dir / stamp, args.data_root, args.max_epochs, args.threads)
+            for name in args.models]
+    nan = float('nan')
+    print('\nmodel   train_s  CorLoc  det mAP  cls mAP  recall@0.5  CorLoc at box threshold '
+          + ' '.join(f'{t:g}' for t in EXTRA_THRESHOLDS))
     for row in rows:
-        print(f"{row['model']:<7} {row['train_s']:>7.1f}  {row.get('loc/corloc', float('nan')):.3f}"
-              f"   {row.get('loc/mAP', float('nan')):.3f}    {row.get('multilabel/mAP', float('nan')):.3f}")
+        sweep = ' '.join(f"{row.get(f'corloc@{t:g}/corloc', nan):.3f}" for t in EXTRA_THRESHOLDS)
+        print(f"{row['model']:<7} {row['train_s']:>7.1f}  {row.get('loc/corloc', nan):.3f}"
+              f"   {row.get('loc/mAP', nan):.3f}    {row.get('multilabel/mAP', nan):.3f}"
+              f"    {row.get('multilabel/recall@0.5', nan):.3f}       {sweep}")
     if len(rows) == 2:
         plain, robust = rows
         print(f"robust / plain: CorLoc x{robust['loc/corloc'] / max(plain['loc/corloc'], 1e-9):.2f}, "

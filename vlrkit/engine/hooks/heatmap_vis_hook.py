@@ -24,13 +24,21 @@ def pick_indices(dataset, num_images, seed):
     return sorted(int(i) for i in order[:num_images])
 
 
-def original_rgb(sample):
-    """The image as stored on disk when its path is known, else the de-normalised input."""
-    path = sample.get('img_path')
-    if path:
-        with Image.open(path) as img:
-            return np.asarray(img.convert('RGB'))
-    return tensor_to_rgb(sample['image'])
+def normalisation(dataset):
+    """(mean, std) of the dataset pipeline's normalisation step, or (None, None) if it has none."""
+    for step in getattr(getattr(dataset, 'pipeline', None), 'transforms', ()):
+        if hasattr(step, 'mean') and hasattr(step, 'std'):
+            return step.mean, step.std
+    return None, None
+
+
+def input_rgb(sample, mean=None, std=None):
+    """The image the network saw (after resizing and any random flip), de-normalised, unpadded.
+
+    Not the file on disk: a training sample may be flipped, and its heatmap belongs to the flip.
+    """
+    height, width = (int(v) for v in sample.get('img_shape', sample['image'].shape[-2:]))
+    return tensor_to_rgb(sample['image'][:, :height, :width], mean, std)
 
 
 @HOOKS.register_module()
@@ -83,16 +91,17 @@ class HeatmapVisHook(Hook):
                 if loader is None:
                     continue
                 dataset = loader.dataset
+                mean, std = normalisation(dataset)
                 for index in pick_indices(dataset, self.num_images, self.seed):
-                    self._render_one(runner, model, split, dataset[index], out_dir)
+                    self._render_one(runner, model, split, dataset[index], out_dir, mean, std)
         finally:
             model.train(was_training)
 
     @torch.no_grad()
-    def _render_one(self, runner, model, split, sample, out_dir):
+    def _render_one(self, runner, model, split, sample, out_dir, mean, std):
         batch = collate([sample])
         class_maps = torch.sigmoid(model(batch['images'].to(runner.device)).float())[0].cpu()
-        image = original_rgb(sample)
+        image = input_rgb(sample, mean, std)
         maps = heatmap_to_original(class_maps.numpy(), batch['images'].shape[-2:],
                                    sample.get('img_shape'), image.shape[:2],
                                    **getattr(model, 'heatmap_geometry', {}))

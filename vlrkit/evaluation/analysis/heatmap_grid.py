@@ -3,8 +3,8 @@
 Listed in a config's ``analysis`` list (run by ``tools/analyze.py``) or as a test evaluator, it
 keeps, per image, the heatmap of the class the model is most sure about (a 29×29 map, not the
 image), then draws ``num_images`` images picked with a fixed seed into
-``<work_dir>/heatmap_grid.png`` (and TensorBoard), each titled with that class, its score and the
-ground-truth classes.
+``<work_dir>/analysis/heatmap_grid_heatmaps.png`` (and TensorBoard), each titled with that class, its score and the
+ground-truth classes; the HTML report of tools/analyze.py shows it.
 """
 import math
 
@@ -13,10 +13,12 @@ import torch
 from PIL import Image
 
 from vlrkit.evaluation.functional.heatmap_boxes import heatmap_to_original
-from vlrkit.evaluation.metric import BaseMetric
 from vlrkit.evaluation.metrics.localization import heatmap_geometry
 from vlrkit.registry import EVALUATORS
+from vlrkit.visualization.figures import plt
 from vlrkit.visualization.heatmap import overlay_heatmap, tensor_to_rgb
+
+from .base import AnalysisEvaluator
 
 
 def _numpy(value):
@@ -29,7 +31,7 @@ def _shape(batch, key, index):
 
 
 @EVALUATORS.register_module()
-class HeatmapGrid(BaseMetric):
+class HeatmapGrid(AnalysisEvaluator):
     """Grid of top-class heatmaps over ``num_images`` random images.
 
     Args:
@@ -37,20 +39,19 @@ class HeatmapGrid(BaseMetric):
         cols: grid columns.
         seed: fixes the random choice of images.
         alpha, cmap: heatmap blending (see ``overlay_heatmap``).
-        file_name: output file in the work_dir.
     """
 
     default_prefix = 'heatmap_grid'
+    #: It reads the predictions' heatmaps; the model itself is not needed.
+    requires_model = False
 
-    def __init__(self, num_images=20, cols=5, seed=0, alpha=0.5, cmap='jet',
-                 file_name='heatmap_grid.png', prefix=None):
+    def __init__(self, num_images=20, cols=5, seed=0, alpha=0.5, cmap='jet', prefix=None):
         super().__init__(prefix=prefix)
         self.num_images = num_images
         self.cols = cols
         self.seed = seed
         self.alpha = alpha
         self.cmap = cmap
-        self.file_name = file_name
         self.figure_path = None
 
     def process(self, batch, preds):
@@ -77,10 +78,6 @@ class HeatmapGrid(BaseMetric):
                     batch['images'][index][:, :img_shape[0], :img_shape[1]])))
 
     def compute_metrics(self, results):
-        import matplotlib
-        matplotlib.use('Agg')
-        import matplotlib.pyplot as plt
-
         if not results:
             return {'num_images': 0.0}
         rng = np.random.default_rng(self.seed)
@@ -101,13 +98,8 @@ class HeatmapGrid(BaseMetric):
             gt = ', '.join(names[c] if names else str(c) for c in entry['gt'])
             ax.set_title(f"{entry['img_id']}: {name} {entry['score']:.2f}\ngt: {gt}", fontsize=8)
         fig.tight_layout()
-        if self.work_dir is not None:
-            self.work_dir.mkdir(parents=True, exist_ok=True)
-            self.figure_path = self.work_dir / self.file_name
-            fig.savefig(self.figure_path, dpi=80)
-        if self.writer is not None:
-            self.writer.add_figure('analysis/heatmap_grid', fig, global_step=self.step)
-        plt.close(fig)
+        self.figure_path = self.add_figure(
+            fig, 'heatmaps', f'Top-class heatmaps of {len(chosen)} random test images')
         return {'num_images': float(len(chosen))}
 
 
