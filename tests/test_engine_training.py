@@ -21,7 +21,8 @@ def digits_cfg(work_dir, **options):
 
 def test_digits_two_epochs_reach_real_accuracy(tmp_path):
     cfg = load_config(DIGITS, cfg_options={'work_dir': str(tmp_path), 'train_cfg.max_epochs': 2,
-                                           'param_scheduler': [], 'default_hooks.logger.interval': 30})
+                                           'param_scheduler': [], 'default_hooks.logger.interval': 30,
+                                           'default_hooks.checkpoint.max_keep_ckpts': 1})
     runner = Runner.from_cfg(cfg)
     runner.train()
     metrics = runner.test()
@@ -32,6 +33,7 @@ def test_digits_two_epochs_reach_real_accuracy(tmp_path):
     assert {r['mode'] for r in records} >= {'train', 'val', 'test'}
     assert list(tmp_path.glob('best_accuracy_top1_epoch_*.pth'))
     assert (tmp_path / 'simple_cnn_digits.py').is_file()
+    assert not (tmp_path / 'epoch_1.pth').exists()          # max_keep_ckpts=1 pruned it
     checkpoint = load_checkpoint_file(tmp_path / 'epoch_2.pth')
     assert checkpoint['meta']['class_names'] == [str(d) for d in range(10)]
     assert checkpoint['meta']['epochs_done'] == 2 and checkpoint['meta']['iters_done'] == 2 * 90
@@ -51,6 +53,15 @@ def test_fp16_with_grad_scaler_on_cuda(tmp_path):
     runner = Runner.from_cfg(cfg)
     runner.train()
     assert runner.scaler is not None and runner.test()['accuracy/top1'] > 0.5
+
+
+def test_channels_last_trains(tmp_path):
+    cfg = digits_cfg(tmp_path, **{'env_cfg.channels_last': True, 'param_scheduler': [],
+                                  'train_cfg': dict(by_epoch=False, max_iters=3, val_interval=0)})
+    runner = Runner.from_cfg(cfg)
+    runner.train()
+    assert runner.model.backbone.conv2.weight.is_contiguous(memory_format=torch.channels_last)
+    assert runner.progress['iters_done'] == 3
 
 
 def test_fp16_on_cpu_is_refused_with_advice(tmp_path):

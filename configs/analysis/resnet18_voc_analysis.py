@@ -16,7 +16,9 @@ analysis = [
          top_k=9, **norm),
     dict(type='FilterAblation', filters={'backbone.layer4': list(range(64))}, **norm),
 ]
-# gradients of two layers while fine-tuning, and the conv1 filters each epoch
+# Training with this config (python tools/train.py configs/analysis/resnet18_voc_analysis.py) also
+# records gradients of two layers, the conv1 filters each epoch and augmented inputs; the report
+# shows the pictures from work_dir/vis. Analysing does not run these hooks.
 custom_hooks = [
     dict(type='GradHistogramHook', params=['layer1.1.conv1.weight', 'layer4.0.bn2.bias'],
          interval=50),

@@ -138,7 +138,6 @@ class Runner:
     def _build_logger(self):
         logger = logging.getLogger('vlrkit')
         logger.handlers.clear()
-        logger.propagate = False
         logger.setLevel(logging.INFO if self.rank == 0 else logging.WARNING)
         fmt = logging.Formatter('%(asctime)s %(levelname)s %(message)s', '%m/%d %H:%M:%S')
         from .hooks.logger_hook import TqdmAwareHandler
@@ -182,7 +181,11 @@ class Runner:
 
     def _build_evaluators(self, evaluator_cfg):
         cfgs = evaluator_cfg if isinstance(evaluator_cfg, (list, tuple)) else [evaluator_cfg]
-        return [EVALUATORS.build(copy.deepcopy(c)) for c in cfgs if c]
+        evaluators = [EVALUATORS.build(copy.deepcopy(c)) for c in cfgs if c]
+        for evaluator in evaluators:
+            if getattr(evaluator, 'requires_model', False):   # analyses probe the model itself
+                evaluator.bind(self.unwrapped_model)
+        return evaluators
 
     @property
     def unwrapped_model(self):

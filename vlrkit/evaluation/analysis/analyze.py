@@ -71,7 +71,9 @@ def analyze(runner, names=None, with_test_metrics=True, log_dirs=()):
     """
     cfg = runner.cfg
     chosen = select_analyses(cfg.get('analysis'), names)
-    if not chosen:
+    test_cfgs = (cfg.get('test_evaluator') or []) if with_test_metrics else []
+    test_cfgs = [test_cfgs] if isinstance(test_cfgs, dict) else list(test_cfgs)
+    if not chosen and not test_cfgs:
         raise KeyError(f'{cfg.filename}: no analyses to run; add an `analysis = [dict(type='
                        f"'KNNRetrieval', layer=...), ...]` list to the config (see docs/analysis.md)")
     if runner.test_dataloader is None:
@@ -79,9 +81,7 @@ def analyze(runner, names=None, with_test_metrics=True, log_dirs=()):
     dataset = runner.test_dataloader.dataset
     runner.class_names = runner.class_names or getattr(dataset, 'class_names', None)
     analyses = build_analyses(chosen, runner.unwrapped_model)
-    test_cfgs = cfg.get('test_evaluator') or []
-    test_cfgs = [test_cfgs] if isinstance(test_cfgs, dict) else list(test_cfgs)
-    tests = build_analyses(test_cfgs, runner.unwrapped_model) if with_test_metrics else []
+    tests = build_analyses(test_cfgs, runner.unwrapped_model)
     metrics = runner.evaluate(runner.test_dataloader, tests + analyses)
     out_dir = Path(runner.work_dir) / 'analysis'
     if runner.rank != 0:
