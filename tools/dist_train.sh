@@ -5,4 +5,4 @@ CONFIG=$1
 NPROC=$2
 PORT=${PORT:-29500}
 DIR=$(cd "$(dirname "$0")" && pwd)
-torchrun --nproc_per_node="$NPROC" --master_port="$PORT" "$DIR/train.py" "$CONFIG" --launcher pytorch "${@:3}"
+"${PYTHON:-python}" -m torch.distributed.run --nproc_per_node="$NPROC" --master_port="$PORT" "$DIR/train.py" "$CONFIG" --launcher pytorch "${@:3}"

@@ -2,7 +2,8 @@
 
 1,797 8×8 greyscale scans of digits 0–9 (UCI "Optical Recognition of Handwritten Digits"), upsampled
 to ``image_size`` so MNIST-sized models run on it unchanged. The split is a fixed stratified 80/20
-(``random_state=0``), so every run and every machine sees the same train and test images.
+(``random_state=0``), so every run and every machine sees the same train and test images;
+``test_size`` is a fraction or a count, as in scikit-learn.
 """
 import torch
 import torch.nn.functional as F
@@ -19,12 +20,12 @@ class Digits(Dataset):
 
     class_names = tuple(str(d) for d in range(10))
 
-    def __init__(self, split='train', image_size=28, test_fraction=0.2, mean=0.5, std=0.5):
+    def __init__(self, split='train', image_size=28, test_size=0.2, mean=0.5, std=0.5):
         if split not in ('train', 'test'):
             raise ValueError(f"Digits split={split!r}; use 'train' or 'test'")
         data = load_digits()
         indices = torch.arange(len(data.target))
-        train_idx, test_idx = train_test_split(indices.numpy(), test_size=test_fraction,
+        train_idx, test_idx = train_test_split(indices.numpy(), test_size=test_size,
                                                random_state=0, stratify=data.target)
         keep = train_idx if split == 'train' else test_idx
         images = torch.as_tensor(data.images[keep], dtype=torch.float32).unsqueeze(1) / 16.0

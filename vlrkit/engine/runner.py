@@ -85,6 +85,7 @@ class Runner:
             model.compile()
         self.model = model
         self.train_dataloader = self.val_dataloader = self.test_dataloader = None
+        self.val_interval, self.by_epoch = 0, True
         self.optimizer, self.param_schedulers, self.scaler = None, [], None
         self.epoch = self.iter = 0
         self.max_epochs = self.max_iters = 0
@@ -259,7 +260,7 @@ class Runner:
                 self.iter_time = time.perf_counter() - data_start
                 self.call_hook('after_train_iter', batch_idx=batch_idx, batch=batch, outputs=outputs)
                 self.iter += 1
-                if not self.by_epoch and (self.iter % self.val_interval == 0 or self.iter == self.max_iters):
+                if not self.by_epoch and self._val_due(self.iter, self.max_iters):
                     self.val()
                 if self.iter >= self.max_iters:
                     break
@@ -267,9 +268,12 @@ class Runner:
             self.progress.update(epochs_done=self.epoch + 1, batches_done=0)
             self.call_hook('after_train_epoch')
             self.epoch += 1
-            if self.by_epoch and (self.epoch % self.val_interval == 0 or self.epoch == self.max_epochs):
+            if self.by_epoch and self._val_due(self.epoch, self.max_epochs):
                 self.val()
         self.call_hook('after_train')
+
+    def _val_due(self, done, total):
+        return self.val_dataloader is not None and (done % self.val_interval == 0 or done == total)
 
     def _autocast(self):
         if self.amp_dtype is None:

@@ -1,6 +1,6 @@
 # scikit-learn's handwritten digits (1,797 real 8x8 scans, bundled: no download), upsampled to 28 px.
 train_dataloader = dict(
-    batch_size=32, num_workers=0, shuffle=True,
+    batch_size=16, num_workers=0, shuffle=True,
     dataset=dict(type='Digits', split='train', image_size=28))
 val_dataloader = dict(
     batch_size=256, num_workers=0,

@@ -15,6 +15,8 @@ class NaNGuardHook(Hook):
     def after_train_iter(self, runner, batch_idx, batch, outputs):
         if runner.loss_is_finite:
             return
+        # The failed step was skipped: record it as not done, so a resume retries this batch.
+        runner.progress.update(iters_done=runner.iter, batches_done=batch_idx)
         bad = ', '.join(f'{k}={v:.4g}' for k, v in runner.log_vars.items() if v != v or abs(v) == float('inf'))
         path = runner.save_checkpoint(f'last_good_iter_{runner.iter}.pth')
         raise FloatingPointError(

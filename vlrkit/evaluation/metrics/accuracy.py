@@ -1,4 +1,6 @@
 """Top-k and per-class accuracy for single-label classification."""
+import logging
+
 import numpy as np
 
 from ...registry import EVALUATORS
@@ -41,4 +43,6 @@ class Accuracy(BaseMetric):
         metrics['mean_class'] = float(np.nanmean(per_class))
         names = self.class_names or [str(c) for c in range(scores.shape[1])]
         self.per_class = dict(zip(names, per_class.tolist()))
+        table = '\n'.join(f'  {name:>12}: {acc:.4f}' for name, acc in self.per_class.items())
+        logging.getLogger('vlrkit').info(f'per-class accuracy:\n{table}')
         return metrics

@@ -1,0 +1,76 @@
+import sys
+
+import pytest
+import torch
+
+from helpers import write_config
+from vlrkit.config import ConfigError, load_config
+from vlrkit.registry import BACKBONES, MODELS, OPTIMIZERS, PARAM_SCHEDULERS
+
+
+def test_build_by_type_from_registry():
+    model = MODELS.build(dict(type='ImageClassifier', backbone=dict(type='SimpleCNN'),
+                              head=dict(type='LinearClsHead', in_channels=128, num_classes=10)))
+    assert model(torch.zeros(2, 1, 28, 28)).shape == (2, 10)
+
+
+def test_unknown_type_names_registry_and_closest_names():
+    with pytest.raises(KeyError) as info:
+        BACKBONES.build(dict(type='SimpelCNN'))
+    message = str(info.value)
+    assert "'backbone' registry" in message and "did you mean 'SimpleCNN'" in message
+
+
+def test_every_torch_optimizer_and_scheduler_is_registered():
+    for name in ('SGD', 'Adam', 'AdamW', 'RMSprop'):
+        assert OPTIMIZERS.get(name) is getattr(torch.optim, name)
+    for name in ('MultiStepLR', 'LinearLR', 'CosineAnnealingLR', 'OneCycleLR'):
+        assert PARAM_SCHEDULERS.get(name) is getattr(torch.optim.lr_scheduler, name)
+
+
+def test_base_inheritance_and_cfg_options(tmp_path):
+    path = write_config(tmp_path / 'child.py', (
+        "_base_ = ['{CONFIGS}/simple_cnn/simple_cnn_digits.py']\n"
+        "train_cfg = dict(max_epochs=2)\n"))
+    cfg = load_config(path, cfg_options={'optim_wrapper.optimizer.lr': 0.5})
+    assert cfg.train_cfg.max_epochs == 2 and cfg.train_cfg.by_epoch is True  # merged, not replaced
+    assert cfg.optim_wrapper.optimizer.lr == 0.5 and cfg.optim_wrapper.optimizer.type == 'SGD'
+    assert cfg.model.backbone.type == 'SimpleCNN'          # from the base's base chain
+    assert cfg.default_hooks.logger.type == 'LoggerHook'   # from default_runtime.py
+
+
+def test_typo_in_top_level_key_is_an_error(tmp_path):
+    path = write_config(tmp_path / 'typo.py', (
+        "_base_ = ['{CONFIGS}/simple_cnn/simple_cnn_digits.py']\n"
+        "train_cgf = dict(max_epochs=2)\n"))
+    with pytest.raises(ConfigError, match=r"typo.py: unknown top-level key 'train_cgf'; did you mean 'train_cfg'"):
+        load_config(path)
+
+
+def test_typo_in_cfg_option_key_is_an_error():
+    with pytest.raises(ConfigError, match=r"'max_epoch' is not a key of train_cfg.*did you mean 'max_epochs'"):
+        load_config('configs/simple_cnn/simple_cnn_digits.py', cfg_options={'train_cfg.max_epoch': 2})
+
+
+def test_custom_imports_register_a_user_module(tmp_path, monkeypatch):
+    (tmp_path / 'my_nets.py').write_text(
+        "import torch.nn as nn\n"
+        "from vlrkit.registry import BACKBONES\n"
+        "@BACKBONES.register_module()\n"
+        "class TinyUserNet(nn.Module):\n"
+        "    def __init__(self, width=4):\n"
+        "        super().__init__()\n"
+        "        self.fc = nn.Linear(28 * 28, width)\n"
+        "    def forward(self, x):\n"
+        "        return self.fc(x.flatten(1))\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    path = write_config(tmp_path / 'user.py', (
+        "_base_ = ['{CONFIGS}/simple_cnn/simple_cnn_digits.py']\n"
+        "custom_imports = dict(imports=['my_nets'], allow_failed_imports=False)\n"
+        "model = dict(backbone=dict(_delete_=True, type='TinyUserNet', width=7),\n"
+        "             head=dict(in_channels=7))\n"))
+    cfg = load_config(path)
+    model = MODELS.build(cfg.model)
+    assert type(model.backbone).__name__ == 'TinyUserNet'
+    assert model(torch.zeros(3, 1, 28, 28)).shape == (3, 10)
+    sys.modules.pop('my_nets', None)

@@ -1,0 +1,71 @@
+"""Runner overhead: training images/s of vlrkit's Runner vs a hand-written PyTorch loop.
+
+Same model (SimpleCNN + linear head), data (Digits train, 28 px), batch size, optimizer and
+number of iterations; the two alternate `--rounds` times in one process so machine noise hits both.
+Usage: python tools/benchmark.py runner_overhead [--iters 300] [--rounds 3] [--batch-size 16]
+"""
+import argparse
+import logging
+import tempfile
+import time
+
+import torch
+from torch.utils.data import DataLoader
+
+from vlrkit.config import load_config
+from vlrkit.datasets.digits import Digits
+from vlrkit.engine.runner import Runner
+from vlrkit.registry import MODELS
+from vlrkit.structures import collate
+
+CONFIG = 'configs/simple_cnn/simple_cnn_digits.py'
+
+
+def plain_loop(cfg, iters, batch_size):
+    """What a student writes by hand: model, DataLoader, SGD, loss.backward(), step."""
+    torch.manual_seed(0)
+    model = MODELS.build(cfg.model)
+    loader = DataLoader(Digits('train'), batch_size=batch_size, shuffle=True, collate_fn=collate)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.03, momentum=0.9, weight_decay=1e-4)
+    done, start = 0, time.perf_counter()
+    while done < iters:
+        for batch in loader:
+            loss = model.loss(batch)['loss_cls']
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            done += 1
+            if done == iters:
+                break
+    return iters * batch_size / (time.perf_counter() - start)
+
+
+def runner_loop(cfg, iters, batch_size):
+    with tempfile.TemporaryDirectory() as work_dir:
+        cfg = load_config(CONFIG, cfg_options={
+            'work_dir': work_dir, 'train_dataloader.batch_size': batch_size,
+            'train_cfg': dict(_delete_=True, by_epoch=False, max_iters=iters, val_interval=0),
+            'default_hooks.checkpoint': dict(interval=iters)})
+        runner = Runner.from_cfg(cfg)
+        logging.getLogger('vlrkit').setLevel(logging.WARNING)
+        start = time.perf_counter()
+        runner.train()
+        return iters * batch_size / (time.perf_counter() - start)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument('--iters', type=int, default=300)
+    parser.add_argument('--rounds', type=int, default=3)
+    parser.add_argument('--batch-size', type=int, default=16)
+    args = parser.parse_args(argv)
+    cfg = load_config(CONFIG)
+    plain, runner = [], []
+    for _ in range(args.rounds):
+        plain.append(plain_loop(cfg, args.iters, args.batch_size))
+        runner.append(runner_loop(cfg, args.iters, args.batch_size))
+    best_plain, best_runner = max(plain), max(runner)
+    print(f'plain loop images/s per round: {[round(x) for x in plain]}')
+    print(f'vlrkit Runner images/s per round: {[round(x) for x in runner]}')
+    print(f'best-of-{args.rounds}: plain {best_plain:.0f} img/s, Runner {best_runner:.0f} img/s, '
+          f'ratio Runner/plain = {best_runner / best_plain:.3f}')
