@@ -9,11 +9,15 @@ the median and the fastest seconds per step, images per second and the ratio of 
 """
 import argparse
 import statistics
+import sys
 import time
+from pathlib import Path
 
 import torch
 
-from _fcos_peer import build_torchvision_fcos, build_vlrkit_fcos, torchvision_loss, vlrkit_loss
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # the shared _fcos_peer helper
+from _fcos_peer import (build_torchvision_fcos, build_vlrkit_fcos, torchvision_loss,  # noqa: E402
+                        vlrkit_loss)
 
 
 def synthetic_batch(batch, image_size, num_classes, max_boxes=6, seed=0):
@@ -50,7 +54,11 @@ def main(argv=None):
     parser.add_argument('--steps', type=int, default=1, help='timed steps per model per round')
     parser.add_argument('--rounds', type=int, default=8)
     parser.add_argument('--device', default='cuda' if torch.cuda.is_available() else 'cpu')
+    parser.add_argument('--threads', type=int, default=1,
+                        help='torch CPU threads for both models (1 avoids OpenMP oversubscription '
+                             'on a shared machine, where 2 threads ran 3-10x slower)')
     args = parser.parse_args(argv)
+    torch.set_num_threads(args.threads)
     torch.manual_seed(0)
     device = torch.device(args.device)
     batch = synthetic_batch(args.batch, args.image_size, 20)
