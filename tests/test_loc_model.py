@@ -117,3 +117,13 @@ def test_heatmap_geometry_matches_the_receptive_field_centres():
     assert abs(centre - (geometry['offset'] + cell * geometry['stride'])) <= 1
     pred = model.predict({'images': torch.zeros(1, 3, 256, 256, dtype=torch.double)})[0]
     assert float(pred['heatmap_stride']) == 16.0 and float(pred['heatmap_offset']) == 31.5
+
+
+def test_missing_imagenet_weights_say_which_file_to_put_where(tmp_path, monkeypatch):
+    monkeypatch.setenv('TORCH_HOME', str(tmp_path))  # an empty hub cache: nothing to find
+    with pytest.raises(FileNotFoundError, match='alexnet-owt-7be5be79.pth') as err:
+        build('LocalizerAlexNet', backbone=dict(type='AlexNetFeatures', pretrained='imagenet'))
+    assert str(tmp_path / 'hub' / 'checkpoints') in str(err.value)
+    with pytest.raises(ValueError, match='widths'):
+        build('LocalizerAlexNet', backbone=dict(type='AlexNetFeatures', pretrained='imagenet',
+                                                widths=(8,) * 5))
