@@ -3,8 +3,8 @@
 Listed in a config's ``analysis`` list (run by ``tools/analyze.py``) or as a test evaluator, it
 keeps, per image, the heatmap of the class the model is most sure about (a 29×29 map, not the
 image), then draws ``num_images`` images picked with a fixed seed into
-``<work_dir>/analysis/heatmap_grid_heatmaps.png`` (and TensorBoard), each titled with that class, its score and the
-ground-truth classes; the HTML report of tools/analyze.py shows it.
+``<work_dir>/analysis/heatmap_grid_heatmaps.png`` (and TensorBoard), each titled with that class,
+its score and the ground-truth classes; the HTML report of tools/analyze.py shows it.
 """
 import math
 
