@@ -1,3 +1,5 @@
 """Importing this package registers its metrics."""
 from . import accuracy, confusion_matrix  # noqa: F401
+from . import localization  # noqa: F401
+from . import coco_detection, voc_detection  # noqa: F401
 from . import multilabel  # noqa: F401

@@ -1,0 +1,148 @@
+"""FCOS head, losses, FPN, backbones and the top-level model on tiny tensors."""
+import math
+
+import pytest
+import torch
+from torchvision.ops import sigmoid_focal_loss
+
+from vlrkit.registry import BACKBONES, LOSSES, MODELS, NECKS
+
+K = 4
+
+
+def tiny_fcos(**head):
+    return MODELS.build(dict(
+        type='FCOS', backbone=dict(type='ResNet', depth=18, out_indices=(1, 2, 3)),
+        neck=dict(type='FPN', in_channels=[128, 256, 512], out_channels=32),
+        head=dict(type='FCOSHead', num_classes=K, in_channels=32, feat_channels=32, stacked_convs=2,
+                  strides=(8, 16, 32), norm=dict(type='GN', num_groups=8), **head)))
+
+
+def batch_of(boxes, labels, difficult=None, size=64):
+    torch.manual_seed(0)
+    return dict(images=torch.randn(len(boxes), 3, size, size),
+                boxes=[torch.tensor(b, dtype=torch.float32).reshape(-1, 4) for b in boxes],
+                labels=[torch.tensor(l, dtype=torch.long) for l in labels],
+                difficult=[torch.tensor(d, dtype=torch.bool) for d in difficult] if difficult
+                else [torch.zeros(len(l), dtype=torch.bool) for l in labels])
+
+
+def total(losses):
+    return sum(v for k, v in losses.items() if k.startswith('loss'))
+
+
+def test_loss_finite_and_backward():
+    model = tiny_fcos()
+    losses = model.loss(batch_of([[[8, 8, 40, 56]], [[0, 0, 64, 64], [30, 30, 50, 40]]], [[1], [0, 3]]))
+    assert losses['num_pos'] > 0
+    assert all(torch.isfinite(v) for v in losses.values())
+    total(losses).backward()
+    assert all(torch.isfinite(p.grad).all() for p in model.parameters() if p.grad is not None)
+
+
+@pytest.mark.parametrize('case', ['no boxes', 'only difficult'])
+def test_zero_positives_is_safe(case):
+    model = tiny_fcos()
+    if case == 'no boxes':
+        batch = batch_of([[], []], [[], []])
+    else:
+        batch = batch_of([[[8, 8, 40, 56]]], [[1]], [[True]])
+    losses = model.loss(batch)
+    assert losses['num_pos'] == 0
+    assert losses['loss_bbox'] == 0 and losses['loss_centerness'] == 0
+    assert torch.isfinite(losses['loss_cls']) and losses['loss_cls'] > 0
+    total(losses).backward()
+    head_grads = [p.grad for p in model.head.parameters()]
+    assert all(g is not None and torch.isfinite(g).all() for g in head_grads)
+
+
+def test_prior_probability_bias_init():
+    model = tiny_fcos(prior_prob=0.01)
+    assert torch.sigmoid(model.head.conv_cls.bias).allclose(torch.full((K,), 0.01))
+
+
+def test_focal_loss_matches_torchvision_with_index_targets():
+    torch.manual_seed(0)
+    logits, labels = torch.randn(6, K), torch.tensor([0, 3, K, K, 1, K])
+    ours = LOSSES.build(dict(type='FocalLoss'))(logits, labels, avg_factor=3.0)
+    one_hot = torch.zeros(6, K)
+    one_hot[torch.arange(6)[labels < K], labels[labels < K]] = 1
+    assert ours.item() == pytest.approx(sigmoid_focal_loss(logits, one_hot, reduction='sum').item() / 3)
+
+
+def test_giou_and_l1_losses():
+    giou = LOSSES.build(dict(type='GIoULoss'))
+    box = torch.tensor([[0., 0., 10., 10.]])
+    assert giou(box, box).item() == pytest.approx(0.0)
+    # disjoint unit boxes 1 apart: IoU 0, enclosing 3x1 with union 2 -> GIoU = -1/3, loss 4/3
+    assert giou(torch.tensor([[0., 0., 1., 1.]]), torch.tensor([[2., 0., 3., 1.]])).item() == \
+        pytest.approx(4 / 3, rel=1e-5)
+    l1 = LOSSES.build(dict(type='L1Loss'))
+    assert l1(torch.zeros(2, 4), torch.ones(2, 4)).item() == pytest.approx(4.0)
+    assert giou(torch.zeros(0, 4, requires_grad=True), torch.zeros(0, 4)).item() == 0
+
+
+def test_l1_option_trains_on_deltas():
+    model = tiny_fcos(loss_bbox=dict(type='L1Loss'))
+    losses = model.loss(batch_of([[[8, 8, 40, 56]]], [[1]]))
+    assert torch.isfinite(losses['loss_bbox']) and losses['loss_bbox'] > 0
+
+
+def test_box_predictions_are_float32_under_amp():
+    model = tiny_fcos(reg_activation='exp')
+    with torch.autocast('cpu', dtype=torch.bfloat16):
+        cls_scores, bbox_preds, _ = model(torch.randn(1, 3, 64, 64))
+    assert cls_scores[0].dtype == torch.bfloat16
+    assert all(p.dtype == torch.float32 for p in bbox_preds)
+
+
+def test_predict_maps_boxes_to_original_pixels(monkeypatch):
+    model = tiny_fcos().eval()
+    fixed = [dict(boxes=torch.tensor([[10., 20., 30., 40.]]), scores=torch.tensor([0.9]),
+                  labels=torch.tensor([2]))]
+    monkeypatch.setattr(model.head, 'predict_by_feat', lambda *args: [dict(d) for d in fixed])
+    batch = dict(images=torch.zeros(1, 3, 64, 64), scale_factor=torch.tensor([[0.5, 2.0]]),
+                 ori_shape=[(100, 100)], img_shape=[(64, 64)])
+    result = model.predict(batch)[0]
+    # x / 0.5, y / 2: (20, 10, 60, 20)
+    assert result['boxes'].tolist() == [[20, 10, 60, 20]]
+
+
+def test_predict_output_contract():
+    model = tiny_fcos(test_cfg=dict(score_thr=0.0, max_per_img=7)).eval()
+    results = model.predict(dict(images=torch.randn(2, 3, 64, 64), img_shape=[(64, 48), (64, 64)]))
+    assert len(results) == 2
+    for result in results:
+        assert result['boxes'].shape == (7, 4) and result['scores'].shape == (7,)
+        assert result['labels'].dtype == torch.long and (result['labels'] < K).all()
+    assert (results[0]['boxes'][:, 0::2] <= 48).all()   # clipped to the unpadded width
+
+
+@pytest.mark.parametrize('extra', ['on_output', 'on_input'])
+def test_fpn_levels_and_top_down_context(extra):
+    neck = NECKS.build(dict(type='FPN', in_channels=[8, 16, 32], out_channels=12, num_outs=5,
+                            add_extra_convs=extra))
+    inputs = [torch.randn(1, 8, 32, 32), torch.randn(1, 16, 16, 16), torch.randn(1, 32, 8, 8)]
+    outs = neck(inputs)
+    assert [tuple(o.shape[-2:]) for o in outs] == [(32, 32), (16, 16), (8, 8), (4, 4), (2, 2)]
+    assert all(o.shape[1] == 12 for o in outs)
+    changed = neck([inputs[0], inputs[1], torch.randn(1, 32, 8, 8)])
+    assert not torch.allclose(outs[0], changed[0])     # C5 reaches P3 through the top-down path
+
+
+@pytest.mark.parametrize('cfg, channels', [
+    (dict(type='RegNet', arch='regnetx_400mf', out_indices=(1, 2, 3)), [64, 160, 400]),
+    (dict(type='ResNet', depth=18, out_indices=(1, 2, 3)), [128, 256, 512])])
+def test_backbones_return_c3_to_c5(cfg, channels):
+    backbone = BACKBONES.build(cfg)
+    outs = backbone(torch.randn(1, 3, 64, 96))
+    assert backbone.out_channels == channels
+    assert [tuple(o.shape[1:]) for o in outs] == [(c, 64 // s, 96 // s) for c, s in zip(channels, (8, 16, 32))]
+
+
+def test_regnet_frozen_stages_and_offline_message():
+    backbone = BACKBONES.build(dict(type='RegNet', frozen_stages=1)).train()
+    assert not any(p.requires_grad for p in backbone.stem.parameters())
+    assert not backbone.trunk_output[0][0].f.a[1].training
+    with pytest.raises(FileNotFoundError, match='regnet'):
+        BACKBONES.build(dict(type='RegNet', pretrained='imagenet'))

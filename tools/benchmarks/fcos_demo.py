@@ -1,0 +1,156 @@
+"""Demo mAP@0.5 after N minutes of CPU training: vlrkit FCOS vs torchvision FCOS, same everything.
+
+    python tools/benchmark.py fcos_demo [--minutes 10 --evals 2 --out work_dirs/benchmarks/fcos_demo.json]
+
+Both start from scratch (no pretrained weights) with the demo config's trunk (ResNet-18), FPN
+width, levels and regress ranges, image size, batch, optimizer and data (the generated demo VOC
+set, trained on trainval, scored on test with vlrkit's VOCDetectionMetric). Training steps of
+the two models alternate, each with its own clock, so a load spike on a shared machine hits both;
+each model stops when its own training time reaches the budget. The schedule is by time: linear
+warm-up over the config's warm-up iterations, then lr x0.1 at 75% and 90% of the budget.
+Evaluation time is not counted. Prints and saves the mAP curves.
+"""
+import argparse
+import copy
+import json
+import sys
+import time
+from pathlib import Path
+
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # the shared _fcos_peer helper
+from _fcos_peer import (build_torchvision_fcos, torchvision_loss, torchvision_predict,  # noqa: E402
+                        vlrkit_loss)
+from vlrkit.config import load_config  # noqa: E402
+from vlrkit.registry import DATASETS, EVALUATORS, MODELS  # noqa: E402
+from vlrkit.structures import collate  # noqa: E402
+
+
+class Trainee:
+    """One model with its optimizer, data stream, clock and time-based schedule."""
+
+    def __init__(self, name, model, loss_fn, predict_fn, cfg, loader, budget_s):
+        self.name, self.model, self.loss_fn, self.predict_fn = name, model, loss_fn, predict_fn
+        opt_cfg = copy.deepcopy(dict(cfg.optim_wrapper.optimizer))
+        opt_type = getattr(torch.optim, opt_cfg.pop('type'))
+        self.optimizer = opt_type(model.parameters(), **opt_cfg)
+        self.base_lr = opt_cfg['lr']
+        self.clip = cfg.optim_wrapper.get('clip_grad')
+        warmup = cfg.param_scheduler[0]
+        self.warmup_iters, self.warmup_start = warmup['total_iters'], warmup['start_factor']
+        self.loader, self.stream = loader, iter(loader)
+        self.budget_s, self.elapsed, self.iters = budget_s, 0.0, 0
+        self.curve = []
+
+    def lr_factor(self):
+        factor = 1.0
+        if self.iters < self.warmup_iters:
+            factor = self.warmup_start + (1 - self.warmup_start) * self.iters / self.warmup_iters
+        fraction = self.elapsed / self.budget_s
+        return factor * (0.01 if fraction >= 0.9 else 0.1 if fraction >= 0.75 else 1.0)
+
+    def step(self):
+        start = time.perf_counter()
+        try:
+            batch = next(self.stream)
+        except StopIteration:
+            self.stream = iter(self.loader)
+            batch = next(self.stream)
+        for group in self.optimizer.param_groups:
+            group['lr'] = self.base_lr * self.lr_factor()
+        self.model.train()
+        loss = self.loss_fn(self.model, batch)
+        self.optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        if self.clip:
+            torch.nn.utils.clip_grad_norm_(self.model.parameters(), **self.clip)
+        self.optimizer.step()
+        self.elapsed += time.perf_counter() - start
+        self.iters += 1
+        return float(loss.detach())
+
+
+def evaluate(trainee, loader, class_names):
+    metric = EVALUATORS.build(dict(type='VOCDetectionMetric', table=False))
+    metric.class_names = class_names
+    trainee.model.eval()
+    with torch.no_grad():
+        for batch in loader:
+            preds = trainee.predict_fn(trainee.model, batch)
+            metric.process(batch, [{k: v.cpu() for k, v in p.items()} for p in preds])
+    return metric.compute()['voc/mAP']
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument('--config', default='configs/fcos/fcos_r18_fpn_demo.py')
+    parser.add_argument('--minutes', type=float, default=10.0, help='training budget per model')
+    parser.add_argument('--evals', type=int, default=2, help='evaluation points along the budget')
+    parser.add_argument('--data-root', help='override the config data_root (generated if missing)')
+    parser.add_argument('--test-images', type=int, default=0, help='score on the first N test images (0: all)')
+    parser.add_argument('--out', default='work_dirs/benchmarks/fcos_demo.json')
+    parser.add_argument('--threads', type=int, default=1,
+                        help='torch CPU threads for both models (1 avoids OpenMP oversubscription '
+                             'on a shared machine, where 2 threads ran 3-10x slower)')
+    args = parser.parse_args(argv)
+    torch.set_num_threads(args.threads)
+    options = {}
+    if args.data_root:
+        options = {f'{split}_dataloader.dataset.data_root': args.data_root for split in ('train', 'val')}
+    cfg = load_config(args.config, cfg_options=options)
+    torch.manual_seed(0)
+    train_set = DATASETS.build(cfg.train_dataloader.dataset)
+    test_set = DATASETS.build(cfg.val_dataloader.dataset)
+    if args.test_images:
+        test_set = torch.utils.data.Subset(test_set, range(min(args.test_images, len(test_set))))
+    batch_size = cfg.train_dataloader.batch_size
+    image_size = cfg.get('image_size', 128)
+    head = cfg.model.head
+    budget_s = args.minutes * 60
+
+    def loader(seed):
+        return torch.utils.data.DataLoader(train_set, batch_size=batch_size, shuffle=True, collate_fn=collate,
+                                           num_workers=0, generator=torch.Generator().manual_seed(seed),
+                                           drop_last=True)
+    test_loader = torch.utils.data.DataLoader(test_set, batch_size=32, collate_fn=collate, num_workers=0)
+    # torchvision's regress ranges are (4, 8) x anchor size: anchor sizes = upper bound of P3 / 8, x2, x4
+    first_upper = head.regress_ranges[0][1]
+    anchor_sizes = tuple(int(first_upper / 8 * 2 ** i) for i in range(len(head.strides)))
+    ours = Trainee('vlrkit', MODELS.build(cfg.model), vlrkit_loss, lambda m, b: m.predict(b), cfg,
+                   loader(0), budget_s)
+    theirs = Trainee('torchvision', build_torchvision_fcos(head.num_classes, head.feat_channels, image_size,
+                                                           anchor_sizes),
+                     torchvision_loss, torchvision_predict, cfg, loader(0), budget_s)
+    print(f'training both for {args.minutes} min each on {len(train_set)} demo images, batch {batch_size}, '
+          f'{image_size} px, {args.threads} thread(s); scoring on {len(test_set)} test images at '
+          f'{args.evals} points')
+    for trainee in (ours, theirs):   # untimed forward/backward: oneDNN picks its kernels once
+        trainee.model.train()
+        trainee.loss_fn(trainee.model, next(iter(trainee.loader))).backward()
+        trainee.optimizer.zero_grad(set_to_none=True)
+    marks = [budget_s * (i + 1) / args.evals for i in range(args.evals)]
+    next_mark = {t.name: 0 for t in (ours, theirs)}
+    losses = {t.name: [] for t in (ours, theirs)}
+    while any(next_mark[t.name] < len(marks) for t in (ours, theirs)):
+        for trainee in (ours, theirs):
+            if next_mark[trainee.name] >= len(marks):
+                continue
+            losses[trainee.name].append(trainee.step())
+            if trainee.elapsed >= marks[next_mark[trainee.name]]:
+                score = evaluate(trainee, test_loader, train_set.class_names)
+                recent = losses[trainee.name][-20:]
+                trainee.curve.append(dict(minutes=round(trainee.elapsed / 60, 2), iters=trainee.iters,
+                                          mAP=round(score, 4), loss=round(sum(recent) / len(recent), 4)))
+                print(f'  {trainee.name:12s} {trainee.elapsed / 60:6.2f} min  {trainee.iters:5d} iters  '
+                      f'loss {trainee.curve[-1]["loss"]:.3f}  mAP@0.5 {score:.4f}', flush=True)
+                next_mark[trainee.name] += 1
+    result = {t.name: t.curve for t in (ours, theirs)}
+    result['settings'] = dict(config=args.config, minutes=args.minutes, batch=batch_size, image_size=image_size,
+                              train_images=len(train_set), test_images=len(test_set))
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.out).write_text(json.dumps(result, indent=2))
+    final = {t.name: t.curve[-1]['mAP'] for t in (ours, theirs)}
+    print(f'final mAP@0.5: vlrkit {final["vlrkit"]:.4f}, torchvision {final["torchvision"]:.4f} '
+          f'({args.minutes} min each); curves in {args.out}')
+    return result

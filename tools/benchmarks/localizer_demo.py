@@ -1,0 +1,87 @@
+"""Localizer demo benchmark: train LocalizerAlexNet and its robust variant on the demo data (CPU,
+no pretrained weights), then report CorLoc, VOC mAP of the heatmap boxes and classification mAP.
+
+    python tools/benchmark.py localizer_demo [--models plain robust] [--work-dir DIR]
+
+The two models train with the same recipe in the same run, so their ratio (robust / plain) is
+meaningful on a shared machine where absolute times are not. The goal is CorLoc >= 0.8.
+"""
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO))
+
+import torch  # noqa: E402
+
+from vlrkit.config import load_config  # noqa: E402
+from vlrkit.engine.runner import Runner  # noqa: E402
+
+CONFIGS = {
+    'plain': REPO / 'configs' / 'localizer' / 'localizer_alexnet_demo.py',
+    'robust': REPO / 'configs' / 'localizer' / 'localizer_alexnet_robust_demo.py',
+}
+REPORTED = ('loc/corloc', 'loc/mAP', 'multilabel/mAP', 'multilabel/recall@0.5')
+# CorLoc is also measured with boxes thresholded at other fractions of the heatmap maximum.
+EXTRA_THRESHOLDS = (0.3, 0.5, 0.7, 0.8)
+
+
+def run_one(name, work_dir, data_root, max_epochs=None, threads=None):
+    if threads:
+        torch.set_num_threads(threads)
+    cfg = load_config(CONFIGS[name])
+    extra = [dict(type='CorLocMetric', rel_threshold=t, with_map=False, prefix=f'corloc@{t:g}')
+             for t in EXTRA_THRESHOLDS]
+    options = {'work_dir': str(work_dir / name), 'custom_hooks': [],
+               'val_evaluator': list(cfg.val_evaluator) + extra}
+    if data_root:
+        for split in ('train', 'val', 'test'):
+            options[f'{split}_dataloader.dataset.data_root'] = str(data_root)
+    if max_epochs:
+        options['train_cfg.max_epochs'] = max_epochs
+    cfg = load_config(CONFIGS[name], cfg_options=options)
+    runner = Runner.from_cfg(cfg)
+    start = time.perf_counter()
+    runner.train()
+    train_s = time.perf_counter() - start
+    metrics = runner.val()
+    wanted = set(REPORTED) | {f'corloc@{t:g}/corloc' for t in EXTRA_THRESHOLDS}
+    return dict(model=name, config=str(CONFIGS[name].relative_to(REPO)), train_s=round(train_s, 1),
+                **{k: round(float(v), 4) for k, v in metrics.items() if k in wanted})
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument('--models', nargs='+', choices=sorted(CONFIGS), default=['plain', 'robust'])
+    parser.add_argument('--work-dir', default='work_dirs/benchmark_localizer_demo')
+    parser.add_argument('--data-root', default=None,
+                        help="demo VOCdevkit (default: the configs' data/demo/VOCdevkit)")
+    parser.add_argument('--max-epochs', type=int, default=None, help="override the configs' epochs")
+    parser.add_argument('--threads', type=int, default=None, help='torch intra-op threads')
+    args = parser.parse_args(argv)
+    work_dir = Path(args.work_dir)
+    stamp = time.strftime('%Y%m%d_%H%M%S')
+    rows = [run_one(name, work_dir / stamp, args.data_root, args.max_epochs, args.threads)
+            for name in args.models]
+    nan = float('nan')
+    print('\nmodel   train_s  CorLoc  det mAP  cls mAP  recall@0.5  CorLoc at box threshold '
+          + ' '.join(f'{t:g}' for t in EXTRA_THRESHOLDS))
+    for row in rows:
+        sweep = ' '.join(f"{row.get(f'corloc@{t:g}/corloc', nan):.3f}" for t in EXTRA_THRESHOLDS)
+        print(f"{row['model']:<7} {row['train_s']:>7.1f}  {row.get('loc/corloc', nan):.3f}"
+              f"   {row.get('loc/mAP', nan):.3f}    {row.get('multilabel/mAP', nan):.3f}"
+              f"    {row.get('multilabel/recall@0.5', nan):.3f}       {sweep}")
+    if len(rows) == 2:
+        plain, robust = rows
+        print(f"robust / plain: CorLoc x{robust['loc/corloc'] / max(plain['loc/corloc'], 1e-9):.2f}, "
+              f"train time x{robust['train_s'] / plain['train_s']:.2f}")
+    print(json.dumps(rows))
+    return rows
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,28 @@
+"""Draw the ground-truth boxes of a config's dataset into PNGs, to check data and transforms.
+
+    python tools/browse_dataset.py configs/fcos/fcos_r18_fpn_demo.py --out vis_data --num 8
+"""
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout without installing
+
+from vlrkit.cli import add_config_arguments, friendly_errors, load_cli_config, parser  # noqa: E402
+from vlrkit.visualization.browse import browse_dataset  # noqa: E402
+
+
+def main(argv=None):
+    p = add_config_arguments(parser(__doc__))
+    p.add_argument('--out', default='vis_data', help='folder for the PNGs (created)')
+    p.add_argument('--num', type=int, default=8, help='number of images')
+    p.add_argument('--split', choices=['train', 'val', 'test'], default='train',
+                   help='which dataloader of the config (train applies its augmentation)')
+    args = p.parse_args(argv)
+    with friendly_errors():
+        cfg = load_cli_config(args)
+        written = browse_dataset(cfg, args.out, args.num, args.split)
+    print(f'wrote {len(written)} images to {args.out}')
+
+
+if __name__ == '__main__':
+    main()

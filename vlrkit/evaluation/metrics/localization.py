@@ -1,0 +1,144 @@
+"""Localisation quality of a weakly-supervised localiser: CorLoc and VOC mAP of its heatmap boxes.
+
+The localiser's predictions carry per-class heatmaps (``heatmaps`` (K, h, w) covering the padded
+input). ``process`` turns them into boxes in original image pixels right away (so only a few boxes
+per image are kept, not the maps) and pairs them with the annotated ``objects`` of the sample,
+mapped back from input to original pixels with ``scale_factor``.
+
+Two scores, two questions:
+* CorLoc — given that the image contains class c, is the best box for c on a c object? Boxes are
+  made for the ground-truth classes only, as the definition asks.
+* VOC detection mAP — is it a detector? Boxes are made for the classes the model *predicts*
+  (image score ≥ ``det_score_thr``), never from ground truth, and ranked across images by
+  ``image score × region peak / map peak``: the best region of a class carries the image-level
+  confidence, weaker regions proportionally less.
+"""
+import logging
+
+import numpy as np
+import torch
+
+from vlrkit.evaluation.functional.corloc import corloc
+from vlrkit.evaluation.functional.heatmap_boxes import boxes_from_class_maps
+from vlrkit.evaluation.metric import BaseMetric
+from vlrkit.registry import EVALUATORS
+
+logger = logging.getLogger('vlrkit')
+
+
+def _numpy(value):
+    return value.detach().cpu().numpy() if isinstance(value, torch.Tensor) else np.asarray(value)
+
+
+def _per_image(batch, key, index):
+    value = batch.get(key)
+    if value is None:
+        return None
+    return value[index]
+
+
+def heatmap_geometry(pred):
+    """``stride`` / ``offset`` of the heatmap cells on the input, when the model states them."""
+    return {key: float(_numpy(pred[f'heatmap_{key}'])) for key in ('stride', 'offset')
+            if f'heatmap_{key}' in pred}
+
+
+def objects_in_original_pixels(objects, scale_factor):
+    """mmdetection-style annotation dict from a sample's ``objects`` (input pixels) and its
+    ``scale_factor`` (sx, sy): difficult objects go to ``bboxes_ignore`` as VOC evaluation does."""
+    boxes = _numpy(objects['boxes']).astype(np.float32).reshape(-1, 4)
+    labels = _numpy(objects['labels']).astype(np.int64).reshape(-1)
+    difficult = _numpy(objects.get('difficult', np.zeros(len(labels), bool))).astype(bool).reshape(-1)
+    if scale_factor is not None:
+        sx, sy = (float(v) for v in _numpy(scale_factor).reshape(-1)[:2])
+        boxes = boxes / np.asarray([sx, sy, sx, sy], np.float32)
+    return dict(bboxes=boxes[~difficult], labels=labels[~difficult],
+                bboxes_ignore=boxes[difficult], labels_ignore=labels[difficult])
+
+
+def per_class_lists(dets, num_classes):
+    """dict(boxes, scores, labels) -> list over classes of (n, 5) arrays (eval_map layout)."""
+    rows = np.concatenate([dets['boxes'], dets['scores'][:, None]], axis=1).astype(np.float32)
+    return [rows[dets['labels'] == c] for c in range(num_classes)]
+
+
+@EVALUATORS.register_module()
+class CorLocMetric(BaseMetric):
+    """CorLoc of the heatmap boxes of ground-truth classes, and VOC mAP of predicted classes' boxes.
+
+    Args:
+        rel_threshold: heatmap threshold relative to the map's maximum (see heatmap_boxes).
+        iou_thr: overlap for a correct localisation and a true positive detection.
+        det_score_thr: image score a class needs before its heatmap becomes detections.
+        with_map: also compute VOC detection mAP (needs ``voc_map``).
+        prefix: key prefix of the results, default 'loc' (``loc/corloc``, ``loc/mAP``).
+    """
+
+    default_prefix = 'loc'
+
+    def __init__(self, rel_threshold=0.5, iou_thr=0.5, det_score_thr=0.05, with_map=True,
+                 prefix=None):
+        super().__init__(prefix=prefix)
+        self.rel_threshold = rel_threshold
+        self.iou_thr = iou_thr
+        self.det_score_thr = det_score_thr
+        self.with_map = with_map
+
+    def process(self, batch, preds):
+        if 'objects' not in batch:
+            raise KeyError("CorLocMetric needs the annotated boxes of each image under "
+                           "batch['objects']; use a VOCDataset in classification mode whose "
+                           "pipeline ends with PackSample (it packs 'objects').")
+        input_shape = tuple(batch['images'].shape[-2:])
+        for index, pred in enumerate(preds):
+            if 'heatmaps' not in pred:
+                raise KeyError(f"CorLocMetric needs 'heatmaps' in the predictions; the model gave "
+                               f'{sorted(pred)}. Use a localiser model (e.g. LocalizerAlexNet).')
+            maps = _numpy(pred['heatmaps']).astype(np.float32)
+            scores = _numpy(pred['scores']).astype(np.float32)
+            img_shape = _per_image(batch, 'img_shape', index)
+            ori_shape = _per_image(batch, 'ori_shape', index)
+            img_shape = None if img_shape is None else tuple(int(v) for v in _numpy(img_shape))
+            ori_shape = None if ori_shape is None else tuple(int(v) for v in _numpy(ori_shape))
+            annotation = objects_in_original_pixels(batch['objects'][index],
+                                                    _per_image(batch, 'scale_factor', index))
+            geometry = dict(input_shape=input_shape, img_shape=img_shape, ori_shape=ori_shape,
+                            rel_threshold=self.rel_threshold, **heatmap_geometry(pred))
+            num_classes = len(scores)
+            gt_classes = np.unique(annotation['labels'])
+            loc = boxes_from_class_maps(maps, gt_classes, **geometry)
+            entry = dict(annotation=annotation, loc=per_class_lists(loc, num_classes))
+            if self.with_map:
+                predicted = np.flatnonzero(scores >= self.det_score_thr)
+                dets = boxes_from_class_maps(maps, predicted, **geometry)
+                peaks = maps.reshape(num_classes, -1).max(axis=1)
+                labels = dets['labels']
+                dets['scores'] = scores[labels] * dets['scores'] / np.maximum(peaks[labels], 1e-12)
+                entry['det'] = per_class_lists(dets, num_classes)
+            self.results.append(entry)
+
+    def compute_metrics(self, results):
+        annotations = [r['annotation'] for r in results]
+        num_classes = len(results[0]['loc']) if results else len(self.class_names or ())
+        out = corloc([r['loc'] for r in results], annotations, num_classes, self.iou_thr)
+        metrics = {'corloc': out['corloc']}
+        names = self.class_names or [str(c) for c in range(num_classes)]
+        for name, value, count in zip(names, out['per_class'], out['num_positives']):
+            if count > 0:
+                metrics[f'corloc_{name}'] = float(value)
+        if self.with_map:
+            metrics['mAP'] = self._detection_map([r['det'] for r in results], annotations)
+        return metrics
+
+    def _detection_map(self, det_results, annotations):
+        try:
+            from vlrkit.evaluation.functional.voc_map import voc_map
+        except ImportError:
+            logger.warning('CorLocMetric: vlrkit.evaluation.functional.voc_map is not available; '
+                           'loc/mAP is reported as nan (set with_map=False to skip it).')
+            return float('nan')
+        result = voc_map(det_results, annotations, iou_thr=self.iou_thr)
+        mean_ap = result[0] if isinstance(result, tuple) else result
+        if isinstance(mean_ap, dict):
+            mean_ap = mean_ap.get('mAP', mean_ap.get('map', float('nan')))
+        return float(mean_ap)

@@ -1,0 +1,398 @@
+"""FCOS head (Tian et al. 2019, with the later improvements): per-pixel class, LTRB box, centerness.
+
+Every feature-map location is a *point* at ``stride * (index + 0.5)`` in input pixels. A point
+predicts K class logits, four distances to the sides of its object (left, top, right, bottom,
+divided by the level's stride), and a centerness logit that down-weights off-centre boxes at test
+time. No anchors: targets come from geometry alone (``assign_targets``).
+
+Shape legend used throughout this file:
+    N  images in the batch          L  points over all levels (sum of H_i * W_i)
+    M  ground-truth boxes per image, padded to the batch maximum
+    K  classes                      P  selected points (positives, or candidates at inference)
+
+The geometry (``encode_ltrb``, ``decode_ltrb``, ``centerness_targets``, ``level_points``) and the
+assignment (``assign_targets``) are pure functions, tested on their own.
+"""
+import math
+
+import torch
+import torch.distributed as dist
+import torch.nn as nn
+from torch.nn.utils.rnn import pad_sequence
+from torchvision.ops import batched_nms, clip_boxes_to_image
+
+from vlrkit.registry import HEADS, LOSSES
+
+INF = float('inf')
+# The paper's regress ranges: P3 (0, 64), P4 (64, 128), P5 (128, 256), P6 (256, 512), P7 (512, inf).
+FIVE_LEVEL_RANGES = ((0, 64), (64, 128), (128, 256), (256, 512), (512, INF))
+# Three levels (the homework's P3-P5): the last level takes every larger object.
+THREE_LEVEL_RANGES = ((0, 64), (64, 128), (128, INF))
+# Label value of a point that is neither positive nor negative (claimed by a difficult box).
+IGNORE = -1
+
+
+# ----------------------------------------------------------------------------- geometry
+def level_points(feat_sizes, strides, device=None, dtype=torch.float32):
+    """Point centres and per-point stride for every level, concatenated level by level.
+
+    Args:
+        feat_sizes: [(H_i, W_i)] per level.  strides: [s_i] per level.
+    Returns:
+        points (L, 2) as (x, y) at ``s * (index + 0.5)`` (the centre of the input pixels a cell
+        covers, so a 224 px image with stride 8 gives x = 4, 12, ..., 220), and strides (L,).
+    """
+    points, point_strides = [], []
+    for (height, width), stride in zip(feat_sizes, strides):
+        ys = (torch.arange(height, device=device, dtype=dtype) + 0.5) * stride
+        xs = (torch.arange(width, device=device, dtype=dtype) + 0.5) * stride
+        grid_y, grid_x = torch.meshgrid(ys, xs, indexing='ij')
+        points.append(torch.stack([grid_x.reshape(-1), grid_y.reshape(-1)], dim=-1))
+        point_strides.append(torch.full((height * width,), float(stride), device=device, dtype=dtype))
+    return torch.cat(points), torch.cat(point_strides)
+
+
+def encode_ltrb(points, boxes, stride):
+    """Distances from points to the sides of boxes, in units of the stride.
+
+    Args:
+        points (P, 2) x, y;  boxes (P, 4) x1, y1, x2, y2;  stride: number or (P,) tensor.
+    Returns:
+        (P, 4) (x - x1, y - y1, x2 - x, y2 - y) / stride; negative where a point lies outside.
+    """
+    x, y = points[..., 0], points[..., 1]
+    ltrb = torch.stack([x - boxes[..., 0], y - boxes[..., 1], boxes[..., 2] - x, boxes[..., 3] - y], -1)
+    stride = torch.as_tensor(stride, dtype=ltrb.dtype, device=ltrb.device)
+    return ltrb / (stride[..., None] if stride.dim() else stride)
+
+
+def decode_ltrb(points, deltas, stride):
+    """Boxes (P, 4) x1, y1, x2, y2 from points (P, 2) and stride-normalised LTRB deltas (P, 4).
+
+    Negative deltas are clamped to 0: a box never extends to the wrong side of its point.
+    """
+    stride = torch.as_tensor(stride, dtype=deltas.dtype, device=deltas.device)
+    distances = deltas.clamp(min=0) * (stride[..., None] if stride.dim() else stride)
+    x, y = points[..., 0], points[..., 1]
+    return torch.stack([x - distances[..., 0], y - distances[..., 1],
+                        x + distances[..., 2], y + distances[..., 3]], -1)
+
+
+def centerness_targets(ltrb):
+    """sqrt(min(l, r) / max(l, r) * min(t, b) / max(t, b)) for (P, 4) positive distances.
+
+    1 at a box's centre, falling to 0 at its edge; the scale of ``ltrb`` cancels out.
+    """
+    left_right, top_bottom = ltrb[..., [0, 2]], ltrb[..., [1, 3]]
+    ratio = (left_right.min(-1).values / left_right.max(-1).values.clamp(min=1e-12)) * \
+            (top_bottom.min(-1).values / top_bottom.max(-1).values.clamp(min=1e-12))
+    return ratio.clamp(min=0).sqrt()
+
+
+def pad_ground_truth(boxes, labels, difficult=None):
+    """Per-image ground truth lists -> padded batch tensors for vectorised assignment.
+
+    Returns:
+        boxes (N, M, 4), labels (N, M), difficult (N, M) bool, valid (N, M) bool (False = padding).
+    """
+    device = boxes[0].device if boxes else None
+    if difficult is None:
+        difficult = [torch.zeros(len(b), dtype=torch.bool, device=b.device) for b in boxes]
+    counts = torch.tensor([len(b) for b in boxes], device=device)
+    max_boxes = max(int(counts.max()) if len(counts) else 0, 1)  # M >= 1 keeps shapes non-empty
+    pad = [torch.zeros(max_boxes, 4, device=device)]  # forces width M even when all are shorter
+    boxes_t = pad_sequence([b.reshape(-1, 4).float() for b in boxes] + pad, batch_first=True)[:-1]
+    labels_t = pad_sequence([l.reshape(-1).long() for l in labels] +
+                            [torch.zeros(max_boxes, dtype=torch.long, device=device)], batch_first=True)[:-1]
+    difficult_t = pad_sequence([d.reshape(-1).bool() for d in difficult] +
+                               [torch.zeros(max_boxes, dtype=torch.bool, device=device)],
+                               batch_first=True)[:-1]
+    valid = torch.arange(max_boxes, device=device)[None] < counts[:, None]
+    return boxes_t, labels_t, difficult_t, valid
+
+
+def assign_targets(points, point_strides, point_ranges, gt_boxes, gt_labels, gt_valid,
+                   gt_difficult=None, num_classes=80, center_sampling=False, center_radius=1.5):
+    """FCOS target assignment for the whole batch at once.
+
+    Args:
+        points (L, 2), point_strides (L,), point_ranges (L, 2): each point's level range (lo, hi)
+        gt_boxes (N, M, 4) input pixels, gt_labels (N, M), gt_valid (N, M), gt_difficult (N, M)
+    Returns:
+        labels (N, L) long: class of the assigned box, ``num_classes`` for background, ``IGNORE``
+            for points a difficult box claims;
+        box_targets (N, L, 4): the assigned box (xyxy pixels; meaningful where labels < K).
+    """
+    if gt_difficult is None:
+        gt_difficult = torch.zeros_like(gt_valid)
+    x = points[None, :, None, 0]                                   # (1, L, 1)
+    y = points[None, :, None, 1]
+    x1, y1, x2, y2 = (gt_boxes[:, None, :, i] for i in range(4))   # (N, 1, M) each
+    ltrb = torch.stack([x - x1, y - y1, x2 - x, y2 - y], dim=-1)   # (N, L, M, 4) pixels
+
+    # Rule 1: the point must lie strictly inside the box; a point on the edge has a zero
+    # distance and could not regress that side.
+    inside = ltrb.min(dim=-1).values > 0                           # (N, L, M)
+    if center_sampling:
+        # Rule 1': centre sampling keeps only points within radius * stride of the box centre
+        # (clipped to the box): border points see mostly background and make poor positives.
+        radius = center_radius * point_strides[None, :, None]      # (1, L, 1)
+        cx, cy = (x1 + x2) / 2, (y1 + y2) / 2
+        cbox = torch.stack([x - torch.maximum(cx - radius, x1), y - torch.maximum(cy - radius, y1),
+                            torch.minimum(cx + radius, x2) - x, torch.minimum(cy + radius, y2) - y], -1)
+        inside = inside & (cbox.min(dim=-1).values > 0)
+
+    # Rule 2: the box's largest distance must fall in the level's range, so each object is
+    # learnt on the level whose receptive field suits its size (and overlaps split by scale).
+    max_dist = ltrb.max(dim=-1).values                             # (N, L, M)
+    in_range = (max_dist >= point_ranges[None, :, None, 0]) & (max_dist <= point_ranges[None, :, None, 1])
+    claims = inside & in_range & gt_valid[:, None, :]              # padding claims nothing
+
+    # Rule 3: a point claimed by several boxes regresses the smallest one: the small object is
+    # the one that would otherwise get no point at all; the large one has other points.
+    areas = ((x2 - x1) * (y2 - y1)).expand_as(claims)              # (N, L, M)
+    min_area, assigned = torch.where(claims, areas, torch.full_like(areas, INF)).min(dim=-1)  # (N, L)
+    positive = min_area < INF
+
+    labels = torch.gather(gt_labels, 1, assigned)                  # (N, L)
+    labels = torch.where(positive, labels, torch.full_like(labels, num_classes))
+    # Rule 4: difficult boxes take part in the choice above but never become targets: a point
+    # that would learn a difficult object is ignored (no positive to chase an ambiguous object,
+    # no negative that punishes detecting it).
+    claimed_by_difficult = positive & torch.gather(gt_difficult, 1, assigned)
+    labels = torch.where(claimed_by_difficult, torch.full_like(labels, IGNORE), labels)
+    box_targets = torch.gather(gt_boxes, 1, assigned[..., None].expand(-1, -1, 4))  # (N, L, 4)
+    return labels, box_targets
+
+
+# ----------------------------------------------------------------------------- modules
+class Scale(nn.Module):
+    """A learnable scalar per pyramid level: the shared head's outputs differ in range by level."""
+
+    def __init__(self, value=1.0):
+        super().__init__()
+        self.scale = nn.Parameter(torch.tensor(float(value)))
+
+    def forward(self, x):
+        return x * self.scale
+
+
+def conv_tower(in_channels, channels, num_convs, norm):
+    """``num_convs`` 3x3 conv (+ GroupNorm) + ReLU blocks; GN because detection batches are small."""
+    layers = []
+    for index in range(num_convs):
+        layers.append(nn.Conv2d(in_channels if index == 0 else channels, channels, 3, padding=1,
+                                bias=norm is None))
+        if norm is not None:
+            layers.append(nn.GroupNorm(norm.get('num_groups', 32), channels))
+        layers.append(nn.ReLU(inplace=True))
+    return nn.Sequential(*layers)
+
+
+def reduce_mean(value):
+    """Mean over DDP ranks (identity in a single process): each rank normalises by the same count."""
+    if dist.is_available() and dist.is_initialized():
+        value = value.clone()
+        dist.all_reduce(value.div_(dist.get_world_size()))
+    return value
+
+
+@HEADS.register_module()
+class FCOSHead(nn.Module):
+    """Shared FCOS head over the FPN levels.
+
+    Args:
+        num_classes: K, foreground classes (no background logit: sigmoid per class).
+        in_channels: channels of every FPN level.
+        feat_channels: channels of the towers.
+        stacked_convs: convs per tower (4 in the paper).
+        strides: stride of each level, e.g. (8, 16, 32) for P3-P5.
+        regress_ranges: (lo, hi) per level in input pixels; None picks the paper's ranges for
+            five levels or (0, 64), (64, 128), (128, inf) for three.
+        center_sampling / center_radius: restrict positives to radius * stride around box centres.
+        norm: dict(type='GN', num_groups=32) or None for plain convs with bias.
+        reg_activation: 'relu' (improved FCOS, on stride-normalised outputs) or 'exp' (original).
+        centerness_on_reg: predict centerness from the regression tower (better, the default) or
+            from the classification tower (the original paper).
+        prior_prob: initial foreground probability of every class logit, so the focal loss does
+            not start with a flood of confident background mistakes.
+        loss_cls / loss_bbox / loss_centerness: loss configs (LOSSES registry).
+        num_pos_ema: None normalises losses by this batch's positives; a momentum (e.g. 0.9) uses
+            an exponential moving average of it, which steadies tiny batches.
+        test_cfg: score_thr, nms_pre (top-k per level before NMS), iou_thr (class-aware NMS),
+            max_per_img, score_mode ('sqrt': sqrt(cls * ctr) as torchvision; 'product' as mmdet).
+    """
+
+    def __init__(self, num_classes, in_channels, feat_channels=256, stacked_convs=4,
+                 strides=(8, 16, 32, 64, 128), regress_ranges=None, center_sampling=True,
+                 center_radius=1.5, norm=dict(type='GN', num_groups=32), reg_activation='relu',
+                 centerness_on_reg=True, prior_prob=0.01,
+                 loss_cls=dict(type='FocalLoss', gamma=2.0, alpha=0.25, loss_weight=1.0),
+                 loss_bbox=dict(type='GIoULoss', loss_weight=1.0),
+                 loss_centerness=dict(type='BCEWithLogitsLoss', loss_weight=1.0),
+                 num_pos_ema=None, test_cfg=None):
+        super().__init__()
+        if regress_ranges is None:
+            defaults = {3: THREE_LEVEL_RANGES, 5: FIVE_LEVEL_RANGES}
+            if len(strides) not in defaults:
+                raise ValueError(f'FCOSHead: give regress_ranges for {len(strides)} levels '
+                                 f'(defaults exist for 3 and 5 levels)')
+            regress_ranges = defaults[len(strides)]
+        if len(regress_ranges) != len(strides):
+            raise ValueError(f'FCOSHead: {len(regress_ranges)} regress_ranges for {len(strides)} '
+                             f'strides; give one (lo, hi) per level')
+        if reg_activation not in ('relu', 'exp'):
+            raise ValueError(f"FCOSHead reg_activation={reg_activation!r}; use 'relu' or 'exp'")
+        self.num_classes = num_classes
+        self.strides = tuple(strides)
+        self.regress_ranges = tuple((float(lo), float(hi)) for lo, hi in regress_ranges)
+        self.center_sampling = center_sampling
+        self.center_radius = center_radius
+        self.reg_activation = reg_activation
+        self.centerness_on_reg = centerness_on_reg
+        self.num_pos_ema = num_pos_ema
+        self.test_cfg = {**dict(score_thr=0.05, nms_pre=1000, iou_thr=0.6, max_per_img=100,
+                                score_mode='sqrt'), **(test_cfg or {})}
+
+        self.cls_convs = conv_tower(in_channels, feat_channels, stacked_convs, norm)
+        self.reg_convs = conv_tower(in_channels, feat_channels, stacked_convs, norm)
+        self.conv_cls = nn.Conv2d(feat_channels, num_classes, 3, padding=1)
+        self.conv_reg = nn.Conv2d(feat_channels, 4, 3, padding=1)
+        self.conv_centerness = nn.Conv2d(feat_channels, 1, 3, padding=1)
+        self.scales = nn.ModuleList(Scale(1.0) for _ in self.strides)
+        self.loss_cls = LOSSES.build(loss_cls)
+        self.loss_bbox = LOSSES.build(loss_bbox)
+        self.loss_centerness = LOSSES.build(loss_centerness)
+        self.register_buffer('num_pos_avg', torch.tensor(-1.0), persistent=False)
+        self._init_weights(prior_prob)
+
+    def _init_weights(self, prior_prob):
+        for module in self.modules():
+            if isinstance(module, nn.Conv2d):
+                nn.init.normal_(module.weight, std=0.01)
+                if module.bias is not None:
+                    nn.init.zeros_(module.bias)
+        # sigmoid(bias) = prior_prob at the start (RetinaNet's initialisation)
+        nn.init.constant_(self.conv_cls.bias, -math.log((1 - prior_prob) / prior_prob))
+
+    # ------------------------------------------------------------------ forward
+    def forward(self, feats):
+        """feats: per level (N, C, H_i, W_i) -> three per-level lists:
+        class logits (N, K, H_i, W_i), LTRB deltas / stride (N, 4, H_i, W_i) in float32,
+        centerness logits (N, 1, H_i, W_i)."""
+        cls_scores, bbox_preds, centernesses = [], [], []
+        for feat, scale in zip(feats, self.scales):
+            cls_feat, reg_feat = self.cls_convs(feat), self.reg_convs(feat)
+            cls_scores.append(self.conv_cls(cls_feat))
+            # float32 before the activation: exp / large distances overflow fp16 under AMP
+            deltas = scale(self.conv_reg(reg_feat)).float()
+            bbox_preds.append(deltas.relu() if self.reg_activation == 'relu' else deltas.exp())
+            centernesses.append(self.conv_centerness(reg_feat if self.centerness_on_reg else cls_feat))
+        return cls_scores, bbox_preds, centernesses
+
+    def loss(self, feats, gt_boxes, gt_labels, gt_difficult=None):
+        return self.loss_by_feat(*self(feats), gt_boxes, gt_labels, gt_difficult)
+
+    def points_for(self, feats_or_scores):
+        sizes = [tuple(f.shape[-2:]) for f in feats_or_scores]
+        return level_points(sizes, self.strides, device=feats_or_scores[0].device)
+
+    def point_ranges(self, feats_or_scores):
+        ranges = [torch.tensor(r, device=feats_or_scores[0].device).expand(f.shape[-2] * f.shape[-1], 2)
+                  for r, f in zip(self.regress_ranges, feats_or_scores)]
+        return torch.cat(ranges)
+
+    @staticmethod
+    def flatten_levels(per_level):
+        """[(N, C, H_i, W_i)] -> (N, L, C), levels concatenated in the order of ``level_points``."""
+        return torch.cat([x.permute(0, 2, 3, 1).reshape(x.shape[0], -1, x.shape[1]) for x in per_level], 1)
+
+    def loss_by_feat(self, cls_scores, bbox_preds, centernesses, gt_boxes, gt_labels,
+                     gt_difficult=None):
+        """Losses from head outputs and per-image ground truth (lists of (M_i, 4), (M_i,), (M_i,))."""
+        points, strides = self.points_for(cls_scores)                       # (L, 2), (L,)
+        boxes, labels, difficult, valid = pad_ground_truth(gt_boxes, gt_labels, gt_difficult)
+        with torch.no_grad():
+            target_labels, box_targets = assign_targets(
+                points, strides, self.point_ranges(cls_scores), boxes, labels, valid, difficult,
+                self.num_classes, self.center_sampling, self.center_radius)   # (N, L), (N, L, 4)
+
+        cls_flat = self.flatten_levels(cls_scores)                           # (N, L, K)
+        deltas_flat = self.flatten_levels(bbox_preds)                        # (N, L, 4)
+        ctr_flat = self.flatten_levels(centernesses)[..., 0]                 # (N, L)
+
+        positive = (target_labels >= 0) & (target_labels < self.num_classes)  # (N, L)
+        considered = target_labels != IGNORE                                # ignored points drop out
+        num_pos = self.normaliser(positive.sum().float())
+
+        loss_cls = self.loss_cls(cls_flat[considered], target_labels[considered], avg_factor=num_pos)
+
+        pos_points = points.expand(len(gt_boxes), -1, -1)[positive]         # (P, 2)
+        pos_strides = strides.expand(len(gt_boxes), -1)[positive]            # (P,)
+        pos_boxes = box_targets[positive]                                    # (P, 4)
+        pos_deltas = deltas_flat[positive]                                   # (P, 4)
+        target_deltas = encode_ltrb(pos_points, pos_boxes, pos_strides)
+        ctr_targets = centerness_targets(target_deltas)                      # (P,)
+        # Box loss weighted by centerness (FCOS improvements): central points give the best boxes.
+        ctr_norm = reduce_mean(ctr_targets.sum().detach()).clamp(min=1e-6)
+        if getattr(self.loss_bbox, 'target_space', 'boxes') == 'deltas':
+            loss_bbox = self.loss_bbox(pos_deltas, target_deltas, weight=ctr_targets, avg_factor=ctr_norm)
+        else:
+            pred_boxes = decode_ltrb(pos_points, pos_deltas, pos_strides)
+            loss_bbox = self.loss_bbox(pred_boxes, pos_boxes, weight=ctr_targets, avg_factor=ctr_norm)
+        if positive.any():
+            loss_ctr = self.loss_centerness(ctr_flat[positive], ctr_targets, avg_factor=num_pos)
+        else:
+            loss_ctr = ctr_flat.sum() * 0.0  # no positives: keep every parameter in the graph
+        return dict(loss_cls=loss_cls, loss_bbox=loss_bbox, loss_centerness=loss_ctr,
+                    num_pos=positive.sum().float().detach())
+
+    def normaliser(self, num_pos):
+        """Positives averaged over ranks (optionally an EMA), at least 1: the loss scale stays
+        comparable whatever the batch's object count, and zero positives cannot divide by zero."""
+        num_pos = reduce_mean(num_pos).clamp(min=1.0)
+        if self.num_pos_ema is None or not self.training:
+            return num_pos
+        if self.num_pos_avg < 0:
+            self.num_pos_avg.fill_(num_pos.item())
+        else:
+            self.num_pos_avg.mul_(self.num_pos_ema).add_((1 - self.num_pos_ema) * num_pos)
+        return self.num_pos_avg.clone().clamp(min=1.0)
+
+    # ------------------------------------------------------------------ inference
+    @torch.no_grad()
+    def predict_by_feat(self, cls_scores, bbox_preds, centernesses, img_shapes):
+        """Detections per image in *input* pixels, clipped to each image's unpadded (h, w).
+
+        Returns a list of N dicts with boxes (D, 4), scores (D,), labels (D,).
+        """
+        cfg = self.test_cfg
+        points, strides = self.points_for(cls_scores)
+        level_sizes = [s.shape[-2] * s.shape[-1] for s in cls_scores]
+        cls_flat = self.flatten_levels(cls_scores).float().sigmoid()          # (N, L, K)
+        ctr_flat = self.flatten_levels(centernesses).float().sigmoid()        # (N, L, 1)
+        scores_all = cls_flat * ctr_flat
+        if cfg['score_mode'] == 'sqrt':
+            scores_all = scores_all.sqrt()
+        deltas_flat = self.flatten_levels(bbox_preds).float()                 # (N, L, 4)
+        results = []
+        for image_index, img_shape in enumerate(img_shapes):
+            boxes, scores, labels = [], [], []
+            start = 0
+            for size in level_sizes:                                          # top-k per level
+                level_scores = scores_all[image_index, start:start + size].reshape(-1)  # (L_i * K,)
+                candidates = torch.nonzero(level_scores > cfg['score_thr']).squeeze(1)
+                if candidates.numel() > cfg['nms_pre']:
+                    top = level_scores[candidates].topk(cfg['nms_pre']).indices
+                    candidates = candidates[top]
+                point_index = start + candidates // self.num_classes
+                boxes.append(decode_ltrb(points[point_index], deltas_flat[image_index, point_index],
+                                         strides[point_index]))
+                scores.append(level_scores[candidates])
+                labels.append(candidates % self.num_classes)
+                start += size
+            boxes = clip_boxes_to_image(torch.cat(boxes), tuple(int(v) for v in img_shape))
+            scores, labels = torch.cat(scores), torch.cat(labels)
+            keep = batched_nms(boxes, scores, labels, cfg['iou_thr'])[:cfg['max_per_img']]
+            results.append(dict(boxes=boxes[keep], scores=scores[keep], labels=labels[keep]))
+        return results

@@ -1,0 +1,109 @@
+"""Weakly-supervised localisers: trained with image labels, they output where each class is.
+
+``LocalizerAlexNet`` is the homework's model (Oquab et al. 2015): AlexNet conv1–conv5 plus a
+convolutional classifier giving one heatmap per class, max-pooled to image scores.
+``LocalizerAlexNetRobust`` keeps the same layers — a checkpoint of one loads into the other — and
+changes how the maps are trained and read so that heatmaps cover whole objects instead of their
+most discriminative part: smooth pooling and map dropout in the head (its defaults here), and
+optionally maps averaged over an image pyramid. docs/localizer.md shows the difference.
+
+Shapes: ``N`` images, ``K`` classes, ``H, W`` input pixels, ``h, w`` map cells (29×29 at 512 px).
+"""
+import copy
+
+import torch
+import torch.nn.functional as F
+
+from vlrkit.models.base import BaseModel
+from vlrkit.registry import BACKBONES, HEADS, MODELS
+
+
+@MODELS.register_module()
+class LocalizerAlexNet(BaseModel):
+    """AlexNet features → LocalizerHead; ``forward(images)`` returns the class maps (N, K, h, w).
+
+    Args:
+        backbone: config of the feature extractor (default ``AlexNetFeatures``, random init).
+        head: config of the heatmap head (default ``LocalizerHead`` with max pooling, 20 classes).
+    """
+
+    default_head = dict(type='LocalizerHead', num_classes=20, pooling='max', map_dropout=0.0)
+
+    def __init__(self, backbone=dict(type='AlexNetFeatures'), head=None):
+        super().__init__()
+        head_cfg = copy.deepcopy(self.default_head)
+        head_cfg.update(head or {})
+        self.backbone = BACKBONES.build(backbone)
+        self.head = HEADS.build(head_cfg)
+
+    @property
+    def num_classes(self):
+        return self.head.num_classes
+
+    @property
+    def heatmap_geometry(self):
+        """dict(stride, offset): class-map cell o is centred on input pixel offset + o * stride
+        (16 and 31.5 for AlexNet), so heatmaps are put back on the image where they belong."""
+        stride = float(self.backbone.feature_stride)
+        offset = self.backbone.feature_offset + self.head.map_offset_cells * stride
+        return dict(stride=stride, offset=float(offset))
+
+    def forward(self, images):
+        """(N, 3, H, W) normalised images -> (N, K, h, w) class-map logits."""
+        return self.head(self.backbone(images))
+
+    def loss(self, batch):
+        class_maps = self(batch['images'])
+        losses = self.head.loss_by_feat(class_maps, batch['labels'], batch.get('difficult'))
+        with torch.no_grad():
+            # Logged, not optimised: how peaked the maps are (max minus mean logit, averaged).
+            flat = class_maps.detach().flatten(2)
+            losses['map_peakiness'] = (flat.amax(2) - flat.mean(2)).mean()
+        return losses
+
+    @torch.no_grad()
+    def predict(self, batch):
+        """Per image: ``scores`` (K,) probabilities, ``heatmaps`` (K, h, w) probabilities over the
+        padded input ``batch['images']``, and ``heatmap_stride`` / ``heatmap_offset`` (scalars,
+        input pixels) placing the cells on it (see evaluation/functional/heatmap_boxes)."""
+        preds = self.head.predict_by_feat(self(batch['images']))
+        geometry = {f'heatmap_{key}': torch.tensor(value)
+                    for key, value in self.heatmap_geometry.items()}
+        return [{**{key: value.detach().cpu() for key, value in pred.items()}, **geometry}
+                for pred in preds]
+
+
+@MODELS.register_module()
+class LocalizerAlexNetRobust(LocalizerAlexNet):
+    """LocalizerAlexNet whose heatmaps are trained to cover whole objects.
+
+    Same backbone and classifier layers; the head defaults to log-sum-exp pooling (r = 5) and map
+    dropout 0.3 (any key given in ``head`` overrides them), and ``scales`` can add an image pyramid.
+
+    Args:
+        scales: input scales whose class maps are resized to the scale-1 map size and averaged;
+            objects too large for the receptive field at scale 1 are seen whole at smaller scales.
+            The default ``(1.0,)`` computes exactly what LocalizerAlexNet does.
+    """
+
+    default_head = dict(type='LocalizerHead', num_classes=20, pooling='lse', lse_r=5.0,
+                        map_dropout=0.3)
+
+    def __init__(self, backbone=dict(type='AlexNetFeatures'), head=None, scales=(1.0,)):
+        super().__init__(backbone=backbone, head=head)
+        if 1.0 not in scales or any(s <= 0 for s in scales):
+            raise ValueError(f'LocalizerAlexNetRobust scales={scales}; give positive input scales '
+                             'including 1.0 (its map grid is the one returned)')
+        self.scales = tuple(float(s) for s in scales)
+
+    def forward(self, images):
+        base = super().forward(images)
+        if self.scales == (1.0,):
+            return base
+        maps = [base]
+        for scale in (s for s in self.scales if s != 1.0):
+            scaled = F.interpolate(images, scale_factor=scale, mode='bilinear', align_corners=False,
+                                   recompute_scale_factor=False)
+            maps.append(F.interpolate(super().forward(scaled), size=base.shape[-2:],
+                                      mode='bilinear', align_corners=False))
+        return torch.stack(maps).mean(dim=0)
