@@ -40,6 +40,8 @@ def pad_stack(images, value=0.0):
     """Stack (C, H, W) images into (N, C, Hmax, Wmax), padding bottom/right so boxes stay put."""
     max_h = max(img.shape[-2] for img in images)
     max_w = max(img.shape[-1] for img in images)
+    if all(img.shape[-2:] == (max_h, max_w) for img in images):
+        return torch.stack(images)
     padded = [F.pad(img, (0, max_w - img.shape[-1], 0, max_h - img.shape[-2]), value=value)
               for img in images]
     return torch.stack(padded)
