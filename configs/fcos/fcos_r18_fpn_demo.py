@@ -9,8 +9,8 @@ _base_ = ['../_base_/models/fcos_r18_fpn.py', '../_base_/datasets/voc_demo_det.p
 model = dict(head=dict(regress_ranges=((0, 32), (32, 64), (64, float('inf'))), center_radius=0.75))
 train_dataloader = dict(batch_size=8)
 # From scratch and few iterations: AdamW gets a randomly initialised trunk going faster than SGD.
-max_iters = 600
-train_cfg = dict(by_epoch=False, max_iters=max_iters, val_interval=200)
+max_iters = 800
+train_cfg = dict(by_epoch=False, max_iters=max_iters, val_interval=400)
 optim_wrapper = dict(optimizer=dict(type='AdamW', lr=1e-3, weight_decay=0.05),
                      clip_grad=dict(max_norm=10.0))
 param_scheduler = [
@@ -19,5 +19,5 @@ param_scheduler = [
          by_epoch=False),
 ]
 default_hooks = dict(logger=dict(interval=20),
-                     checkpoint=dict(type='CheckpointHook', interval=200, save_best='voc/mAP',
+                     checkpoint=dict(type='CheckpointHook', interval=400, save_best='voc/mAP',
                                      max_keep_ckpts=1))
