@@ -9,7 +9,7 @@ model = dict(
     head=dict(
         type='FCOSHead', num_classes=20, in_channels=64, feat_channels=64, stacked_convs=4,
         strides=(8, 16, 32), regress_ranges=((0, 64), (64, 128), (128, float('inf'))),
-        center_sampling=True, center_radius=1.5, norm=dict(type='GN', num_groups=16),
+        center_sampling=True, center_radius=1.5, norm=dict(type='GN', num_groups=32),
         reg_activation='relu', centerness_on_reg=True, prior_prob=0.01,
         loss_cls=dict(type='FocalLoss', gamma=2.0, alpha=0.25, loss_weight=1.0),
         loss_bbox=dict(type='GIoULoss', loss_weight=1.0),

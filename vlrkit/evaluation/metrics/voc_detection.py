@@ -87,14 +87,16 @@ class VOCDetectionMetric(BaseMetric):
             ``class score x1 y1 x2 y2`` and ``ground-truth/<img_id>.txt`` with ``class x1 y1 x2 y2
             [difficult]``.
         table: write ``voc_per_class_ap.md`` into the work_dir and log it.
+        classwise: also return ``AP_<class>`` per class (TensorBoard curves; long log lines).
 
-    Returns ``voc/mAP``, ``voc/mAP_<other mode>``, and ``voc/AP_<class>`` for each class.
+    Returns ``voc/mAP``, ``voc/mAP_<other mode>`` and, with ``classwise``, ``voc/AP_<class>``.
+    The per-class APs are always kept in ``self.per_class``.
     """
 
     default_prefix = 'voc'
 
     def __init__(self, iou_thr=0.5, eval_mode='area', use_legacy_coordinate=False, export_dir=None,
-                 table=True, prefix=None):
+                 table=True, classwise=False, prefix=None):
         super().__init__(prefix)
         if eval_mode not in AP_MODES:
             raise ValueError(f'VOCDetectionMetric eval_mode={eval_mode!r}; use one of {AP_MODES}')
@@ -103,6 +105,7 @@ class VOCDetectionMetric(BaseMetric):
         self.use_legacy_coordinate = use_legacy_coordinate
         self.export_dir = export_dir
         self.table = table
+        self.classwise = classwise
 
     def process(self, batch, preds):
         self.results.extend(detection_entries(batch, preds))
@@ -125,8 +128,8 @@ class VOCDetectionMetric(BaseMetric):
             metrics['mAP' if mode == self.eval_mode else f'mAP_{mode}'] = mean_ap
             per_class_by_mode[mode] = per_class
         self.per_class = {name: r['ap'] for name, r in zip(names, per_class_by_mode[self.eval_mode])}
-        for name, ap in self.per_class.items():
-            metrics[f'AP_{name}'] = ap
+        if self.classwise:
+            metrics.update({f'AP_{name}': ap for name, ap in self.per_class.items()})
         if self.table:
             text = per_class_table(names, per_class_by_mode[self.eval_mode],
                                    f'VOC AP@{self.iou_thr} ({self.eval_mode}), mAP {metrics["mAP"]:.4f}')
