@@ -20,7 +20,7 @@ from torch.utils.data import DataLoader
 
 from vlrkit.config import load_config
 from vlrkit.datasets.digits import Digits
-from vlrkit.engine.runner import Runner
+from vlrkit.engine.runner import Runner, _LossForward
 from vlrkit.registry import MODELS
 from vlrkit.structures import collate
 
@@ -62,6 +62,40 @@ def runner_loop(cfg, iters, batch_size):
         return iters * batch_size / (time.perf_counter() - start)
 
 
+def step_times(cfg, steps=300, rounds=2):
+    """ms per step of Runner.train_step vs a hand-written step, same model and batch, interleaved."""
+    with tempfile.TemporaryDirectory() as work_dir:
+        cfg = load_config(CONFIG, cfg_options={
+            'work_dir': work_dir,
+            'train_cfg': dict(_delete_=True, by_epoch=False, max_iters=10**9, val_interval=0)})
+        runner = Runner.from_cfg(cfg)
+        runner.optimizer = torch.optim.SGD(runner.model.parameters(), lr=0.03, momentum=0.9, weight_decay=1e-4)
+        runner.clip_grad, runner.accumulative_counts, runner.scaler = None, 1, None
+        runner.train_model, runner.max_iters = _LossForward(runner.model), 10**9
+        batch = collate([Digits('train')[i] for i in range(16)])
+        model, optimizer = runner.model, torch.optim.SGD(runner.model.parameters(), lr=0.03, momentum=0.9)
+
+        def plain_step():
+            loss = model.loss(batch)['loss_cls']
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+
+        def runner_step():
+            runner.train_step(batch, 0)
+
+        times = {'plain': [], 'runner': []}
+        for _ in range(rounds):
+            for name, step in (('plain', plain_step), ('runner', runner_step)):
+                for _ in range(20):
+                    step()
+                start = time.perf_counter()
+                for _ in range(steps):
+                    step()
+                times[name].append(1e3 * (time.perf_counter() - start) / steps)
+        return times
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument('--iters', type=int, default=1000)
@@ -78,5 +112,8 @@ def main(argv=None):
     print(f'plain loop images/s per round: {[round(x) for x in plain]}')
     print(f'vlrkit Runner images/s per round: {[round(x) for x in runner]}')
     print(f'per-round ratio Runner/plain: {[round(x, 3) for x in ratios]}')
+    steps = step_times(cfg)
+    print(f"one training step on the same batch, ms (interleaved rounds): plain {[round(t, 2) for t in steps['plain']]}, "
+          f"Runner.train_step {[round(t, 2) for t in steps['runner']]}")
     print(f'median: plain {statistics.median(plain):.0f} img/s, Runner {statistics.median(runner):.0f} '
           f'img/s, median per-round ratio Runner/plain = {statistics.median(ratios):.3f}')
