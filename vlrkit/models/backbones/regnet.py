@@ -7,6 +7,7 @@ through torchvision's weights API, offline (see ``vlrkit.models.pretrained``).
 import torch.nn as nn
 from torchvision.models import regnet
 
+from vlrkit.models.backbones.frozen_stages import FrozenStagesMixin
 from vlrkit.models.pretrained import load_pretrained
 from vlrkit.registry import BACKBONES
 
@@ -20,7 +21,7 @@ NUM_STAGES = 4
 
 
 @BACKBONES.register_module()
-class RegNet(nn.Module):
+class RegNet(FrozenStagesMixin, nn.Module):
     """torchvision RegNet without its pooling and fc.
 
     Args:
@@ -54,28 +55,12 @@ class RegNet(nn.Module):
                                            ignore_prefixes=('fc.',))
         self._freeze_stages()
 
-    def _frozen_modules(self):
-        if self.frozen_stages < 0:
-            return []
-        return [self.stem] + list(self.trunk_output)[:self.frozen_stages]
+    @property
+    def stages(self):
+        return list(self.trunk_output)
 
-    def _freeze_stages(self):
-        for module in self._frozen_modules():
-            module.eval()
-            for param in module.parameters():
-                param.requires_grad = False
-
-    def train(self, mode=True):
-        """Switch mode, but keep frozen stages (and all BatchNorm under ``norm_eval``) in eval."""
-        super().train(mode)
-        if mode:
-            for module in self._frozen_modules():
-                module.eval()
-            if self.norm_eval:
-                for module in self.modules():
-                    if isinstance(module, nn.modules.batchnorm._BatchNorm):
-                        module.eval()
-        return self
+    def stem_modules(self):
+        return [self.stem]
 
     def forward(self, images):
         x = self.stem(images)

@@ -7,6 +7,7 @@ ImageNet initialisation goes through torchvision's weights API, offline (see ``p
 import torch.nn as nn
 from torchvision.models import resnet18, resnet34, resnet50
 
+from vlrkit.models.backbones.frozen_stages import FrozenStagesMixin
 from vlrkit.models.pretrained import load_pretrained
 from vlrkit.registry import BACKBONES
 
@@ -20,7 +21,7 @@ NUM_STAGES = 4
 
 
 @BACKBONES.register_module()
-class ResNet(nn.Module):
+class ResNet(FrozenStagesMixin, nn.Module):
     """torchvision ResNet without its pooling and fc, as a multi-scale backbone.
 
     Args:
@@ -67,28 +68,8 @@ class ResNet(nn.Module):
     def stages(self):
         return [self.layer1, self.layer2, self.layer3, self.layer4]
 
-    def _frozen_modules(self):
-        if self.frozen_stages < 0:
-            return []
-        return [self.conv1, self.bn1] + self.stages[:self.frozen_stages]
-
-    def _freeze_stages(self):
-        for module in self._frozen_modules():
-            module.eval()
-            for param in module.parameters():
-                param.requires_grad = False
-
-    def train(self, mode=True):
-        """Switch mode, but keep frozen stages (and all BatchNorm under ``norm_eval``) in eval."""
-        super().train(mode)
-        if mode:
-            for module in self._frozen_modules():
-                module.eval()
-            if self.norm_eval:
-                for module in self.modules():
-                    if isinstance(module, nn.modules.batchnorm._BatchNorm):
-                        module.eval()
-        return self
+    def stem_modules(self):
+        return [self.conv1, self.bn1]
 
     def forward(self, images):
         x = self.maxpool(self.relu(self.bn1(self.conv1(images))))
