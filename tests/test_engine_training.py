@@ -139,3 +139,18 @@ def test_fresh_run_refuses_to_overwrite_an_earlier_runs_checkpoints(tmp_path):
     with pytest.raises(FileExistsError, match='--resume'):
         runner.train()
     assert (tmp_path / 'epoch_1.pth').read_bytes() == b'precious'
+
+
+def test_analysis_evaluators_run_from_test_evaluator(tmp_path):
+    # Analyses need the model itself; the Runner hands it to them, so they work from tools/test.py too.
+    cfg = digits_cfg(tmp_path, **{
+        'train_cfg': dict(by_epoch=False, max_iters=30, val_interval=0), 'param_scheduler': [],
+        'test_evaluator': [dict(type='Accuracy'),
+                           dict(type='KNNRetrieval', layer='backbone.fc1', k=3, num_queries=3,
+                                mean=[0.5], std=[0.5])]})
+    runner = Runner.from_cfg(cfg)
+    runner.train()
+    metrics = runner.test()
+    precision = [v for k, v in metrics.items() if k.startswith('knn')]
+    assert precision and 0.0 <= precision[0] <= 1.0 and 'accuracy/top1' in metrics
+    assert list(tmp_path.rglob('*.png'))   # the retrieval grid was drawn
