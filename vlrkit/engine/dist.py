@@ -55,3 +55,10 @@ def broadcast_object(obj, src=0):
     holder = [obj]
     dist.broadcast_object_list(holder, src=src)
     return holder[0]
+
+
+def destroy_distributed():
+    """Leave the process group before exit: gloo's threads abort the process (SIGABRT,
+    "terminate called without an active exception") when Python exits with the group alive."""
+    if dist.is_available() and dist.is_initialized():
+        dist.destroy_process_group()
