@@ -49,14 +49,6 @@ def all_reduce_mean(values, device):
     return dict(zip(keys, stacked.tolist()))
 
 
-def broadcast_object(obj, src=0):
-    if not is_distributed():
-        return obj
-    holder = [obj]
-    dist.broadcast_object_list(holder, src=src)
-    return holder[0]
-
-
 def destroy_distributed():
     """Leave the process group before exit: gloo's threads abort the process (SIGABRT,
     "terminate called without an active exception") when Python exits with the group alive."""
