@@ -11,7 +11,7 @@ import torch.nn.functional as F
 from torchvision.ops import sigmoid_focal_loss
 
 from vlrkit.registry import LOSSES
-from .bce import weighted_reduce
+from .utils import weighted_reduce
 
 
 @LOSSES.register_module()

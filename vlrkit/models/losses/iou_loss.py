@@ -8,7 +8,7 @@ import torch.nn.functional as F
 from torchvision.ops import generalized_box_iou_loss
 
 from vlrkit.registry import LOSSES
-from .bce import weighted_reduce
+from .utils import weighted_reduce
 
 
 @LOSSES.register_module()
