@@ -5,6 +5,8 @@ import cv2
 import numpy as np
 import torch
 
+from .images import to_display
+
 # The Normalize transform's defaults (ImageNet mean / std on the 0-255 scale).
 IMAGENET_MEAN = (123.675, 116.28, 103.53)
 IMAGENET_STD = (58.395, 57.12, 57.375)
@@ -18,19 +20,11 @@ def class_colour(label, num_colours=20):
 
 
 def to_uint8_image(image, mean=IMAGENET_MEAN, std=IMAGENET_STD):
-    """A (3, H, W) normalised tensor (or (H, W, 3) array) -> (H, W, 3) uint8 RGB for drawing."""
-    if isinstance(image, torch.Tensor):
-        image = image.detach().cpu().float()
-        if image.dim() == 3 and image.shape[0] in (1, 3):
-            image = image.permute(1, 2, 0)
-        image = image.numpy()
-    image = np.asarray(image)
-    if image.dtype != np.uint8:
-        image = image * np.asarray(std, np.float32) + np.asarray(mean, np.float32)
-        image = np.clip(image, 0, 255).astype(np.uint8)
-    if image.shape[-1] == 1:
-        image = np.repeat(image, 3, axis=-1)
-    return np.ascontiguousarray(image)
+    """A (C, H, W) normalised tensor (ImageNet constants by default) -> (H, W, 3) uint8 RGB for
+    drawing; a uint8 (H, W, 3) array is already a picture and passes through."""
+    if isinstance(image, np.ndarray) and image.dtype == np.uint8:
+        return np.ascontiguousarray(image if image.shape[-1] == 3 else np.repeat(image, 3, axis=-1))
+    return to_display(image, mean, std)
 
 
 def draw_boxes(image, boxes, labels=None, scores=None, class_names=None, colour=None, thickness=1,

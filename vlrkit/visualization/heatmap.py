@@ -7,6 +7,8 @@ import torch
 import torch.nn.functional as F
 from matplotlib import colormaps
 
+from .images import to_display
+
 
 def normalise_heatmap(heatmap, vmin=None, vmax=None):
     """Scale a map to [0, 1]; by default between its own min and max (a flat map gives zeros)."""
@@ -61,8 +63,7 @@ def tensor_to_rgb(image, mean=None, std=None):
     With ``mean``/``std`` (0–255 scale, as in the Normalize transform) the normalisation is undone
     exactly; without them the image is min-max stretched, which is enough to recognise it.
     """
-    array = image.detach().float().cpu().numpy().transpose(1, 2, 0)
     if mean is not None and std is not None:
-        array = array * np.asarray(std, np.float32) + np.asarray(mean, np.float32)
-        return np.clip(array + 0.5, 0, 255).astype(np.uint8)
+        return to_display(image, mean, std)
+    array = image.detach().float().cpu().numpy().transpose(1, 2, 0)
     return (normalise_heatmap(array) * 255.0 + 0.5).astype(np.uint8)

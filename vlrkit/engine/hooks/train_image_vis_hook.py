@@ -5,7 +5,8 @@ a loss curve. Every ``interval`` iterations the first images of the batch are ti
 under ``work_dir/vis`` and sent to TensorBoard.
 """
 from ...registry import HOOKS
-from ...visualization.figures import save_image, tile_grid, to_display
+from ...visualization.figures import save_image, tile_grid
+from ...visualization.images import to_display
 from .hook import Hook
 
 

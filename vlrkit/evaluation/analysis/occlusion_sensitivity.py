@@ -9,7 +9,7 @@ import numpy as np
 import torch
 
 from vlrkit.registry import EVALUATORS
-from vlrkit.visualization.figures import to_display
+from vlrkit.visualization.images import to_display
 
 from .base import AnalysisEvaluator, image_ids, label_sets
 
