@@ -9,6 +9,7 @@ import torch.multiprocessing as mp
 
 sys.path.insert(0, str(Path(__file__).parent))
 from ana_toys import ToyClassifier, colour_batch  # noqa: E402
+from vlrkit.engine.dist import leave_process_group_at_exit  # noqa: E402
 
 NUM_IMAGES = 11  # odd: DistributedSampler pads rank 1 with image 0, which compute() must drop
 
@@ -50,13 +51,11 @@ def evaluate(indices, work_dir):
 def worker(rank, init_file, work_dir, out_file):
     torch.set_num_threads(1)
     dist.init_process_group('gloo', init_method=f'file://{init_file}', rank=rank, world_size=2)
-    try:
+    with leave_process_group_at_exit():
         padded = list(range(NUM_IMAGES)) + [0]
         result = evaluate(padded[rank::2], Path(work_dir) / f'rank{rank}')
         if rank == 0:
             torch.save(result, out_file)
-    finally:
-        dist.destroy_process_group()
 
 
 @pytest.mark.slow

@@ -69,9 +69,11 @@ def test_killed_run_resumes_to_identical_weights(tmp_path):
 
 
 def errors(process):
-    """The lines that explain a failure, not torchrun's 40-line summary of it."""
+    """The lines that explain a failure, not torchrun's 40-line summary of it; C++ aborts
+    ("terminate called ...", gloo's "what(): ...") and signals included."""
     lines = (process.stdout + process.stderr).splitlines()
-    return '\n'.join(l for l in lines if 'error' in l.lower() or 'Traceback' in l)[-3000:]
+    marks = ('error', 'traceback', 'terminate', 'what()', 'signal', 'exitcode')
+    return '\n'.join(l for l in lines if any(m in l.lower() for m in marks))[-3000:]
 
 
 def free_port():

@@ -6,7 +6,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout without installing
 
 from vlrkit.cli import add_config_arguments, friendly_errors, load_cli_config, parser  # noqa: E402
-from vlrkit.engine.dist import destroy_distributed  # noqa: E402
+from vlrkit.engine.dist import leave_process_group_at_exit  # noqa: E402
 from vlrkit.engine.runner import Runner  # noqa: E402
 
 
@@ -19,7 +19,7 @@ def main(argv=None):
     with friendly_errors():
         cfg = load_cli_config(args)
         cfg.launcher = args.launcher
-        try:
+        with leave_process_group_at_exit():
             runner = Runner.from_cfg(cfg)
             runner.load_checkpoint(args.checkpoint)
             metrics = runner.test()
@@ -27,8 +27,6 @@ def main(argv=None):
                 Path(args.out).write_text(json.dumps(metrics, indent=2))
             if runner.rank == 0:
                 print(json.dumps(metrics, indent=2))
-        finally:
-            destroy_distributed()
 
 
 if __name__ == '__main__':

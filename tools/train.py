@@ -5,7 +5,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout without installing
 
 from vlrkit.cli import add_config_arguments, friendly_errors, load_cli_config, parser  # noqa: E402
-from vlrkit.engine.dist import destroy_distributed  # noqa: E402
+from vlrkit.engine.dist import leave_process_group_at_exit  # noqa: E402
 from vlrkit.engine.runner import Runner  # noqa: E402
 
 
@@ -24,10 +24,8 @@ def main(argv=None):
         if args.resume:
             cfg.resume = args.resume
         cfg.launcher = args.launcher
-        try:
+        with leave_process_group_at_exit():
             Runner.from_cfg(cfg).train()
-        finally:
-            destroy_distributed()
 
 
 if __name__ == '__main__':

@@ -3,6 +3,7 @@
 torchrun exports RANK, LOCAL_RANK and WORLD_SIZE; reading them is all the "launcher" there is.
 """
 import os
+from contextlib import contextmanager
 
 import torch
 import torch.distributed as dist
@@ -49,8 +50,26 @@ def all_reduce_mean(values, device):
     return dict(zip(keys, stacked.tolist()))
 
 
-def destroy_distributed():
-    """Leave the process group before exit: gloo's threads abort the process (SIGABRT,
-    "terminate called without an active exception") when Python exits with the group alive."""
+@contextmanager
+def leave_process_group_at_exit():
+    """Wrap a tool's work so every rank leaves the process group together.
+
+    gloo's I/O threads abort the process (SIGABRT, "terminate called ...") when Python exits with
+    the group alive, and also when a peer closes its sockets while this rank still talks to it: a
+    rank that finished first (rank 1 skips the metrics file) used to tear down under rank 0. So a
+    clean exit waits at a barrier before destroying the group. After an error there is no barrier,
+    since the other ranks may never reach it; torchrun stops them.
+    """
+    try:
+        yield
+    except BaseException:
+        _destroy()
+        raise
+    else:
+        barrier()
+        _destroy()
+
+
+def _destroy():
     if dist.is_available() and dist.is_initialized():
         dist.destroy_process_group()
