@@ -9,7 +9,7 @@ import torch.multiprocessing as mp
 
 sys.path.insert(0, str(Path(__file__).parent))
 from ana_toys import ToyClassifier, colour_batch  # noqa: E402
-from vlrkit.engine.dist import leave_process_group_at_exit  # noqa: E402
+from vlrkit.dist import leave_process_group_at_exit  # noqa: E402
 
 NUM_IMAGES = 11  # odd: DistributedSampler pads rank 1 with image 0, which compute() must drop
 

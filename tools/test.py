@@ -6,7 +6,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout without installing
 
 from vlrkit.cli import add_config_arguments, friendly_errors, load_cli_config, parser  # noqa: E402
-from vlrkit.engine.dist import leave_process_group_at_exit  # noqa: E402
+from vlrkit.dist import leave_process_group_at_exit  # noqa: E402
 from vlrkit.engine.runner import Runner  # noqa: E402
 
 

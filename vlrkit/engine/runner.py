@@ -20,7 +20,7 @@ from .. import __version__
 from ..config import config_name
 from ..registry import DATASETS, EVALUATORS, HOOKS, MODELS
 from ..structures import collate, move_to
-from . import dist
+from .. import dist
 from .checkpoint import CheckpointError, load_checkpoint_file, rng_state, save_checkpoint, set_rng_state
 from .hooks.hook import priority_value
 from .optim import build_optimizer, build_param_schedulers

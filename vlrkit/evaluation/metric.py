@@ -7,6 +7,8 @@ so every rank sees the same results as a single process would.
 """
 import torch.distributed as dist
 
+from vlrkit.dist import get_world_size
+
 
 class BaseMetric:
     """``process(batch, preds)`` per batch, then ``compute(size)`` once per evaluation.
@@ -49,9 +51,9 @@ def gather_in_sampler_order(results, size=None):
     DistributedSampler(shuffle=False) gives rank ``r`` the indices ``r, r + W, r + 2W, ...`` and
     pads the tail by repeating the first indices; interleaving the ranks' lists restores the order.
     """
-    if not (dist.is_available() and dist.is_initialized()) or dist.get_world_size() == 1:
+    if get_world_size() == 1:
         return results[:size] if size is not None else results
-    parts = [None] * dist.get_world_size()
+    parts = [None] * get_world_size()
     dist.all_gather_object(parts, results)
     ordered = [item for group in zip(*parts) for item in group]
     return ordered[:size] if size is not None else ordered

@@ -11,7 +11,7 @@ import sys
 from tqdm import tqdm
 
 from ...registry import HOOKS
-from .. import dist
+from ... import dist
 from .hook import Hook
 
 

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import numpy as np
 import torch
-import torch.distributed as dist
 
+from vlrkit.dist import is_main_process
 from vlrkit.evaluation.metric import BaseMetric
 from vlrkit.visualization.figures import close_figure, read_png, save_figure, thumbnail
 
@@ -110,11 +110,6 @@ class AnalysisEvaluator(BaseMetric):
 
     def add_note(self, text):
         self.artifacts.append(dict(kind='note', title=self.prefix, text=text))
-
-
-def is_main_process():
-    """True outside DDP and on rank 0: the one process that writes files."""
-    return not (dist.is_available() and dist.is_initialized()) or dist.get_rank() == 0
 
 
 def label_sets(batch):

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import numpy as np
 import torch
-import torch.distributed as dist
 
+from vlrkit.dist import is_main_process
 from vlrkit.evaluation.metric import BaseMetric
 from vlrkit.registry import EVALUATORS
 from vlrkit.visualization.figures import read_png, save_figure
@@ -56,7 +56,7 @@ class ConfusionMatrix(BaseMetric):
         matrix = confusion_counts(true, pred, k)
         per_class = np.diag(matrix) / np.maximum(matrix.sum(axis=1), 1)
         present = matrix.sum(axis=1) > 0
-        if not (dist.is_available() and dist.is_initialized()) or dist.get_rank() == 0:
+        if is_main_process():
             self._write(matrix)  # every DDP rank computes the same matrix; one writes it
         return {'accuracy': float(np.trace(matrix) / matrix.sum()),
                 'mean_class_accuracy': float(per_class[present].mean())}

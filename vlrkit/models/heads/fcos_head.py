@@ -16,11 +16,11 @@ assignment (``assign_targets``) are pure functions, tested on their own.
 import math
 
 import torch
-import torch.distributed as dist
 import torch.nn as nn
 from torch.nn.utils.rnn import pad_sequence
 from torchvision.ops import batched_nms, clip_boxes_to_image
 
+from vlrkit.dist import mean_over_ranks
 from vlrkit.registry import HEADS, LOSSES
 
 INF = float('inf')
@@ -189,14 +189,6 @@ def conv_tower(in_channels, channels, num_convs, norm):
     return nn.Sequential(*layers)
 
 
-def reduce_mean(value):
-    """Mean over DDP ranks (identity in a single process): each rank normalises by the same count."""
-    if dist.is_available() and dist.is_initialized():
-        value = value.clone()
-        dist.all_reduce(value.div_(dist.get_world_size()))
-    return value
-
-
 @HEADS.register_module()
 class FCOSHead(nn.Module):
     """Shared FCOS head over the FPN levels.
@@ -334,7 +326,7 @@ class FCOSHead(nn.Module):
         target_deltas = encode_ltrb(pos_points, pos_boxes, pos_strides)
         ctr_targets = centerness_targets(target_deltas)                      # (P,)
         # Box loss weighted by centerness (FCOS improvements): central points give the best boxes.
-        ctr_norm = reduce_mean(ctr_targets.sum().detach()).clamp(min=1e-6)
+        ctr_norm = mean_over_ranks(ctr_targets.sum().detach()).clamp(min=1e-6)
         if getattr(self.loss_bbox, 'target_space', 'boxes') == 'deltas':
             loss_bbox = self.loss_bbox(pos_deltas, target_deltas, weight=ctr_targets, avg_factor=ctr_norm)
         else:
@@ -350,7 +342,7 @@ class FCOSHead(nn.Module):
     def normaliser(self, num_pos):
         """Positives averaged over ranks (optionally an EMA), at least 1: the loss scale stays
         comparable whatever the batch's object count, and zero positives cannot divide by zero."""
-        num_pos = reduce_mean(num_pos).clamp(min=1.0)
+        num_pos = mean_over_ranks(num_pos).clamp(min=1.0)
         if self.num_pos_ema is None or not self.training:
             return num_pos
         if self.num_pos_avg < 0:

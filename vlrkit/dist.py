@@ -1,6 +1,8 @@
-"""torch.distributed set-up for runs started by torchrun, and the few collectives the Runner needs.
+"""torch.distributed set-up for runs started by torchrun, and the few collectives vlrkit needs.
 
 torchrun exports RANK, LOCAL_RANK and WORLD_SIZE; reading them is all the "launcher" there is.
+Every helper is a no-op in a single process, so models and evaluators call them unconditionally;
+the module sits at the package root because the engine, models and evaluation all use it.
 """
 import os
 from contextlib import contextmanager
@@ -32,6 +34,20 @@ def get_rank():
 
 def get_world_size():
     return dist.get_world_size() if is_distributed() else 1
+
+
+def is_main_process():
+    """True outside DDP and on rank 0: the one process that writes files."""
+    return get_rank() == 0
+
+
+def mean_over_ranks(tensor):
+    """Mean of a tensor over DDP ranks (a copy; identity in a single process)."""
+    if not is_distributed():
+        return tensor
+    tensor = tensor.clone()
+    dist.all_reduce(tensor.div_(dist.get_world_size()))
+    return tensor
 
 
 def barrier():
