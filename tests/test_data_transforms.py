@@ -167,3 +167,23 @@ def test_albumentations_drops_objects_with_their_labels():
 def test_albumentations_unknown_name():
     with pytest.raises(KeyError, match='HorizontalFlipp'):
         TRANSFORMS.build(dict(type='Albu', transforms=[dict(type='HorizontalFlipp')]))
+
+
+def test_hide_and_seek_hides_whole_grid_patches_with_the_mean_and_keeps_boxes():
+    np.random.seed(0)
+    hide = TRANSFORMS.build(dict(type='HideAndSeek', patch_size=16, prob=0.5, fill=(1, 2, 3)))
+    sample = painted()   # 120 x 80: an 8 x 5 grid whose last column and row are cut short
+    original = sample['img'].copy()
+    out = hide(painted())
+    img = out['img']
+    hidden = np.all(img == (1, 2, 3), axis=-1)
+    assert np.array_equal(img[~hidden], original[~hidden])       # the rest is untouched
+    fractions = [hidden[y:y + 16, x:x + 16].mean() for y in range(0, 80, 16) for x in range(0, 120, 16)]
+    assert set(np.round(fractions, 6)) <= {0.0, 1.0}               # whole patches or nothing
+    assert 0.2 < np.mean(fractions) < 0.8
+    assert np.array_equal(out['gt_boxes'], OBJ)
+    # Over many images each patch is hidden with the given probability.
+    rate = np.mean([np.all(hide(painted())['img'] == (1, 2, 3), axis=-1).mean() for _ in range(200)])
+    assert abs(rate - 0.5) < 0.05
+    with pytest.raises(ValueError, match='prob'):
+        TRANSFORMS.build(dict(type='HideAndSeek', prob=1.0))

@@ -179,7 +179,8 @@ class Runner:
             persistent_workers=loader_cfg.pop('persistent_workers', num_workers > 0),
             worker_init_fn=_seed_worker, **loader_cfg)
 
-    def _build_evaluators(self, evaluator_cfg):
+    def build_evaluators(self, evaluator_cfg):
+        """Evaluators from a config (one dict or a list), analyses bound to the model they probe."""
         cfgs = evaluator_cfg if isinstance(evaluator_cfg, (list, tuple)) else [evaluator_cfg]
         evaluators = [EVALUATORS.build(copy.deepcopy(c)) for c in cfgs if c]
         for evaluator in evaluators:
@@ -219,7 +220,7 @@ class Runner:
             self.max_epochs = -(-self.max_iters // steps_per_epoch)
         if cfg.get('val_dataloader') and cfg.get('val_evaluator') and self.val_interval > 0:
             self.val_dataloader = self.build_dataloader(cfg.val_dataloader)
-            self.val_evaluators = self._build_evaluators(cfg.val_evaluator)
+            self.val_evaluators = self.build_evaluators(cfg.val_evaluator)
         optim_cfg = cfg.get('optim_wrapper', {})
         self.optimizer = build_optimizer(self.model, optim_cfg)
         self.param_schedulers = build_param_schedulers(self.optimizer, cfg.get('param_scheduler'))
@@ -338,7 +339,7 @@ class Runner:
     def test(self):
         if self.test_dataloader is None:
             self.test_dataloader = self.build_dataloader(self.cfg.test_dataloader)
-            self.test_evaluators = self._build_evaluators(self.cfg.test_evaluator)
+            self.test_evaluators = self.build_evaluators(self.cfg.test_evaluator)
         self.class_names = self.class_names or getattr(self.test_dataloader.dataset, 'class_names', None)
         self.call_hook('before_test')
         metrics = self.evaluate(self.test_dataloader, self.test_evaluators)
