@@ -18,18 +18,16 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
-import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
 from vlrkit.config import load_config  # noqa: E402
-from vlrkit.datasets.transforms.normalize import IMAGENET_MEAN, IMAGENET_STD  # noqa: E402
+from vlrkit.engine.hooks.heatmap_vis_hook import input_rgb, normalisation  # noqa: E402
 from vlrkit.engine.runner import Runner  # noqa: E402
 from vlrkit.evaluation.functional.heatmap_boxes import boxes_from_heatmap, heatmap_to_original  # noqa: E402
 from vlrkit.structures import collate  # noqa: E402
 from vlrkit.visualization.boxes import draw_boxes  # noqa: E402
 from vlrkit.visualization.figures import close_figure, labelled_grid, save_figure  # noqa: E402
 from vlrkit.visualization.heatmap import overlay_heatmap  # noqa: E402
-from vlrkit.visualization.images import to_display  # noqa: E402
 
 CONFIGS = {
     'plain': REPO / 'configs' / 'localizer' / 'localizer_alexnet_demo.py',
@@ -76,6 +74,10 @@ def before_after_figure(runners, path, num_images=6):
     """Rows of test images: the image, then per model the heatmap of its first ground-truth class,
     ground-truth boxes of that class in white and the model's best heatmap box in green."""
     dataset = runners[0].val_dataloader.dataset
+    mean, std = normalisation(dataset)
+    models = [runner.model.eval() for runner in runners]
+    thresholds = [next(e['rel_threshold'] for e in runner.cfg.val_evaluator
+                       if e['type'] == 'CorLocMetric') for runner in runners]
     rows, titles = [], []
     for index in range(num_images):
         sample = dataset[index]
@@ -84,16 +86,12 @@ def before_after_figure(runners, path, num_images=6):
         keep = ~objects['difficult'].bool()
         cls = int(objects['labels'][keep][0])
         gt = objects['boxes'][keep][objects['labels'][keep] == cls].numpy()
-        image = to_display(sample['image'], IMAGENET_MEAN, IMAGENET_STD)
+        image = input_rgb(sample, mean, std)
         row, names = [draw_boxes(image, gt, colour=(255, 255, 255))], ['image']
-        for runner in runners:
-            model = runner.model.eval()
+        for model, threshold in zip(models, thresholds):
             pred = model.predict(batch)[0]
             heatmap = heatmap_to_original(pred['heatmaps'][cls], image.shape[:2],
-                                          stride=float(pred['heatmap_stride']),
-                                          offset=float(pred['heatmap_offset']))
-            threshold = next(e['rel_threshold'] for e in runner.cfg.val_evaluator
-                             if e['type'] == 'CorLocMetric')
+                                          **model.heatmap_geometry)
             boxes, _ = boxes_from_heatmap(heatmap, threshold)
             picture = draw_boxes(overlay_heatmap(image, heatmap, vmin=0.0, vmax=1.0), gt,
                                  colour=(255, 255, 255))
