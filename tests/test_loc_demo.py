@@ -76,12 +76,12 @@ def heatmap_peak_hits(model, dataset, num_images):
 @pytest.mark.slow
 def test_robust_demo_run_localises_the_objects(tmp_path):
     cfg = demo_cfg('localizer_alexnet_robust_demo.py', tmp_path / 'demo' / 'VOCdevkit',
-                   tmp_path / 'run', val_evaluator=[dict(type='CorLocMetric')], custom_hooks=[])
+                   tmp_path / 'run', custom_hooks=[])
     runner = Runner.from_cfg(cfg)
     runner.train()
     metrics = runner.val()
-    # Measured on the 2-core machine (docs/benchmarks.md, "Localizer"): CorLoc 0.540 (twice),
-    # peaks 0.921 on 200 test images; chance is CorLoc ~0.01 and peaks ~0.1. The margins
-    # absorb seed noise.
-    assert metrics['loc/corloc'] >= 0.45
+    # Measured on the 2-core machine (docs/benchmarks.md, "Localizer"): CorLoc 0.896 with the
+    # config's box rule, peaks 0.915 on 200 test images; chance is CorLoc ~0.01 and peaks ~0.1.
+    # 0.8 is the demo goal of the localiser issue.
+    assert metrics['loc/corloc'] >= 0.8
     assert heatmap_peak_hits(runner.model, runner.val_dataloader.dataset, 200) >= 0.8

@@ -30,6 +30,9 @@ def test_higher_threshold_shrinks_box_and_flat_map_gives_none():
     assert (tight[0, 2] - tight[0, 0]) < (wide[0, 2] - wide[0, 0])
     boxes, scores = boxes_from_heatmap(np.full((10, 10), -3.0))
     assert boxes.shape == (0, 4) and scores.shape == (0,)
+    # Resampling a constant map leaves rounding noise; it must not become hundreds of specks.
+    noisy = np.full((10, 10), 0.01, np.float32) + np.random.default_rng(0).normal(0, 1e-9, (10, 10))
+    assert boxes_from_heatmap(noisy)[0].shape == (0, 4)
 
 
 def test_heatmap_is_mapped_through_padding_and_resize_to_original_pixels():
@@ -68,3 +71,18 @@ def test_network_geometry_places_cells_where_their_receptive_fields_are():
     even = heatmap_to_original(heatmap, (192, 192), ori_shape=(96, 96))
     peak_y, peak_x = np.unravel_index(even.argmax(), even.shape)
     assert abs(peak_y - 15.5) <= 1 and abs(peak_x - 79.5) <= 1
+
+
+def test_background_quantile_ignores_a_far_negative_corner():
+    # A logit map: background around -2, an object blob up to +4, and one corner at -30 (a cell
+    # the net is very sure is not the class). From the minimum, a 0.5 threshold falls at -13, below
+    # the whole background, so the box is the image; from the median it sits between -2 and +4.
+    heatmap = gaussian_blob((60, 60), (30, 30), 5, height=6.0) - 2.0
+    heatmap[:5, :5] = -30.0
+    from_min, _ = boxes_from_heatmap(heatmap, rel_threshold=0.5)
+    from_median, _ = boxes_from_heatmap(heatmap, rel_threshold=0.5, background_quantile=0.5)
+    np.testing.assert_array_equal(from_min[0], [0, 0, 60, 60])  # everything but the corner
+    x1, y1, x2, y2 = from_median[0]
+    assert x1 < 30 < x2 and y1 < 30 < y2 and 8 <= x2 - x1 <= 16 and 8 <= y2 - y1 <= 16
+    with np.testing.assert_raises(ValueError):
+        boxes_from_heatmap(heatmap, background_quantile=1.0)

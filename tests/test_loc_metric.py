@@ -10,7 +10,7 @@ from vlrkit.visualization.heatmap import overlay_heatmap
 
 
 def blob_maps(num_classes, cells, blobs):
-    """(K, cells, cells) probability maps with a Gaussian blob for each (class, cy, cx, sigma)."""
+    """(K, cells, cells) logit maps with a Gaussian blob for each (class, cy, cx, sigma)."""
     ys, xs = torch.meshgrid(torch.arange(cells), torch.arange(cells), indexing='ij')
     maps = torch.full((num_classes, cells, cells), 0.01)
     for cls, cy, cx, sigma in blobs:
@@ -43,7 +43,8 @@ def make_batch():
 
 
 def preds_of(maps):
-    return [dict(scores=m.flatten(1).amax(1), heatmaps=m) for m in maps]
+    return [dict(scores=torch.sigmoid(m.flatten(1).amax(1)), heatmaps=torch.sigmoid(m),
+                 heatmap_logits=m) for m in maps]
 
 
 def test_corloc_metric_scores_boxes_in_original_pixels():
@@ -58,6 +59,21 @@ def test_corloc_metric_scores_boxes_in_original_pixels():
     out = metric.compute()
     assert out['loc/corloc_dog'] == 0.0 and out['loc/corloc_cat'] == 1.0
     assert out['loc/corloc'] == 0.5
+
+
+def test_corloc_metric_reads_probability_maps_as_logits_when_no_logits_are_given():
+    batch, good, wrong = make_batch()
+    results = []
+    for keys in (('scores', 'heatmaps', 'heatmap_logits'), ('scores', 'heatmaps')):
+        metric = EVALUATORS.build(dict(type='CorLocMetric', with_map=False))
+        for maps in (good, wrong):
+            metric.process(batch, [{k: p[k] for k in keys} for p in preds_of(maps)])
+        results.append(metric.results)
+    for with_logits, from_probs in zip(*results):
+        for a, b in zip(with_logits['loc'], from_probs['loc']):
+            np.testing.assert_allclose(a, b, atol=1e-3)
+    with pytest.raises(KeyError, match='heatmap_logits'):
+        metric.process(batch, [dict(scores=torch.zeros(3))] * 2)
 
 
 def test_corloc_metric_detection_map_when_voc_map_is_available():

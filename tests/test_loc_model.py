@@ -127,3 +127,43 @@ def test_missing_imagenet_weights_say_which_file_to_put_where(tmp_path, monkeypa
     with pytest.raises(ValueError, match='widths'):
         build('LocalizerAlexNet', backbone=dict(type='AlexNetFeatures', pretrained='imagenet',
                                                 widths=(8,) * 5))
+
+
+def mirror_symmetric_localizer():
+    """A localiser whose filters are all left-right symmetric: mirroring the input mirrors the
+    evidence exactly, so the mirrored pass of flip_test must land where the plain pass is."""
+    model = build('LocalizerAlexNet', backbone=dict(type='AlexNetFeatures', widths=(8,) * 5),
+                  head=dict(num_classes=2, in_channels=8, feat_channels=8)).double().eval()
+    with torch.no_grad():
+        for module in model.modules():
+            if isinstance(module, torch.nn.Conv2d):
+                module.weight.copy_((module.weight + module.weight.flip(-1)) / 2)
+    return model
+
+
+def smooth_images(width):
+    torch.manual_seed(1)
+    coarse = torch.rand(2, 3, 8, 8, dtype=torch.double)
+    return torch.nn.functional.interpolate(coarse, size=(width, width), mode='bicubic',
+                                           align_corners=False)
+
+
+def test_flip_test_puts_the_mirrored_maps_back_on_the_cells():
+    model = mirror_symmetric_localizer()
+    # 255 px: 13 cells centred at 31.5 + 16 o, mirror-symmetric about the input's centre, so
+    # flip_test of a symmetric net changes nothing (a missing flip-back would).
+    images = smooth_images(255)
+    plain = model.predict({'images': images})
+    model.flip_test = True
+    flipped = model.predict({'images': images})
+    for a, b in zip(plain, flipped):
+        torch.testing.assert_close(a['heatmap_logits'], b['heatmap_logits'])
+        torch.testing.assert_close(a['scores'], b['scores'])
+    # 270 px: the mirrored cells sit 15 px (about a cell) off; the alignment moves them back.
+    images = smooth_images(270)
+    with torch.no_grad():
+        maps = model(images)
+        mirrored = model(images.flip(-1)).flip(-1)
+        aligned = model.align_mirrored_maps(mirrored, images.shape[-1])
+    inner = (slice(None), slice(None), slice(None), slice(1, -1))  # border cells are clamped
+    assert (aligned - maps)[inner].abs().mean() < 0.5 * (mirrored - maps)[inner].abs().mean()

@@ -26,8 +26,13 @@ val_dataloader = dict(batch_size=50, dataset=dict(
     pipeline=test_pipeline, cache=dict(type='memory', size=(128, 128))))
 test_dataloader = val_dataloader
 
+# flip_test: maps are averaged with those of the mirrored image (the plain model's boxes lean
+# 3 px to one side otherwise). Boxes: threshold at 0.6 of the way from the map's median (its
+# background level: demo objects cover far less than half of an image) to its peak; both chosen
+# on the `val` split, not the test images (docs/benchmarks.md, "Localizer").
 model = dict(
     type='LocalizerAlexNet',
+    flip_test=True,
     backbone=dict(type='AlexNetFeatures', widths=(32, 96, 192, 128, 128)),
     head=dict(type='LocalizerHead', num_classes=20, in_channels=128, feat_channels=128,
               pooling='max', prior_prob=0.1, loss_cls=dict(type='BCEWithLogitsLoss')))
@@ -35,7 +40,7 @@ model = dict(
 val_evaluator = [
     dict(type='MultiLabelMAP'),
     dict(type='MultiLabelFBeta', thr=0.5, beta=1.0),
-    dict(type='CorLocMetric', rel_threshold=0.5),
+    dict(type='CorLocMetric', rel_threshold=0.6, background_quantile=0.5),
 ]
 test_evaluator = val_evaluator
 analysis = [dict(type='HeatmapGrid', num_images=20)]

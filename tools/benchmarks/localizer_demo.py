@@ -34,15 +34,22 @@ CONFIGS = {
     'robust': REPO / 'configs' / 'localizer' / 'localizer_alexnet_robust_demo.py',
 }
 REPORTED = ('loc/corloc', 'loc/mAP', 'multilabel/mAP', 'multilabel/recall@0.5')
-# CorLoc is also measured with boxes thresholded at other fractions of the heatmap maximum.
-EXTRA_THRESHOLDS = (0.3, 0.5, 0.7, 0.8)
+# CorLoc is also measured with boxes thresholded at other fractions of the way to the map's peak
+# (from the background level the config's CorLocMetric uses).
+EXTRA_THRESHOLDS = (0.5, 0.6, 0.7, 0.8)
+
+
+def corloc_settings(cfg):
+    """The config's CorLocMetric entry: its box rule is the one the sweep and figure use."""
+    return next(e for e in cfg.val_evaluator if e['type'] == 'CorLocMetric')
 
 
 def run_one(name, work_dir, data_root, max_epochs=None, threads=None):
     if threads:
         torch.set_num_threads(threads)
     cfg = load_config(CONFIGS[name])
-    extra = [dict(type='CorLocMetric', rel_threshold=t, with_map=False, prefix=f'corloc@{t:g}')
+    settings = corloc_settings(cfg)
+    extra = [dict(settings, rel_threshold=t, with_map=False, prefix=f'corloc@{t:g}')
              for t in EXTRA_THRESHOLDS]
     options = {'work_dir': str(work_dir / name), 'custom_hooks': [],
                'val_evaluator': list(cfg.val_evaluator) + extra}
@@ -76,8 +83,9 @@ def before_after_figure(runners, path, num_images=6):
     dataset = runners[0].val_dataloader.dataset
     mean, std = normalisation(dataset)
     models = [runner.model.eval() for runner in runners]
-    thresholds = [next(e['rel_threshold'] for e in runner.cfg.val_evaluator
-                       if e['type'] == 'CorLocMetric') for runner in runners]
+    box_rules = [{key: corloc_settings(runner.cfg)[key] for key in ('rel_threshold',
+                                                                   'background_quantile')}
+                 for runner in runners]
     rows, titles = [], []
     for index in range(num_images):
         sample = dataset[index]
@@ -88,11 +96,12 @@ def before_after_figure(runners, path, num_images=6):
         gt = objects['boxes'][keep][objects['labels'][keep] == cls].numpy()
         image = input_rgb(sample, mean, std)
         row, names = [draw_boxes(image, gt, colour=(255, 255, 255))], ['image']
-        for model, threshold in zip(models, thresholds):
+        for model, box_rule in zip(models, box_rules):
             pred = model.predict(batch)[0]
-            heatmap = heatmap_to_original(pred['heatmaps'][cls], image.shape[:2],
-                                          **model.heatmap_geometry)
-            boxes, _ = boxes_from_heatmap(heatmap, threshold)
+            heatmap, logits = heatmap_to_original(
+                torch.stack([pred['heatmaps'][cls], pred['heatmap_logits'][cls]]),
+                image.shape[:2], **model.heatmap_geometry)
+            boxes, _ = boxes_from_heatmap(logits, **box_rule)
             picture = draw_boxes(overlay_heatmap(image, heatmap, vmin=0.0, vmax=1.0), gt,
                                  colour=(255, 255, 255))
             row.append(draw_boxes(picture, boxes[:1], colour=(0, 255, 0), thickness=2))

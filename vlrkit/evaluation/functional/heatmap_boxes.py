@@ -6,6 +6,12 @@ al. 2016, CAM): bring the map back onto the original image, keep the pixels abov
 map's maximum, and draw one box around each connected region. Each box is scored by the peak of
 the map inside its region, so the region holding the image's strongest evidence ranks first.
 
+"A fraction of the maximum" needs a zero to be a fraction of. The classic rule measures from the
+map's minimum. With logit maps one far-negative cell then drags every threshold down and the boxes
+grow into the background; measuring from a quantile of the map instead (``background_quantile``,
+e.g. 0.5, the median, when objects cover less than half of the image) makes the zero the
+background level (robust demo model: CorLoc 0.77 -> 0.83, docs/benchmarks.md).
+
 Shapes: ``h, w`` heatmap cells; ``H, W`` pixels of the padded network input; ``B`` boxes.
 """
 import numpy as np
@@ -63,16 +69,18 @@ def _pair(value):
     return (float(value[0]), float(value[-1]))
 
 
-def boxes_from_heatmap(heatmap, rel_threshold=0.5, min_area=1):
-    """One box per connected region of ``heatmap >= rel_threshold * max``, best region first.
+def boxes_from_heatmap(heatmap, rel_threshold=0.5, min_area=1, background_quantile=0.0):
+    """One box per connected region of ``heatmap >= bg + rel_threshold * (max - bg)``, best first.
 
-    The threshold is relative to the map's own maximum so it needs no calibration across classes;
-    with logits (which can be negative) the map is first shifted so its minimum is zero.
+    The threshold is relative to the map's own maximum so it needs no calibration across classes.
+    ``bg`` is the map's ``background_quantile`` quantile: 0 is its minimum (the classic rule), 0.5
+    its median (see the module docstring).
 
     Args:
         heatmap: (H, W) array already on the image's pixel grid (see ``heatmap_to_original``).
-        rel_threshold: fraction of the (shifted) maximum a pixel must reach, in (0, 1].
+        rel_threshold: fraction of the way from ``bg`` to the maximum a pixel must reach, in (0, 1].
         min_area: regions with fewer pixels are ignored (speckle from upsampling).
+        background_quantile: which quantile of the map is the zero of the threshold, in [0, 1).
 
     Returns:
         boxes (B, 4) float32 x1, y1, x2, y2 in pixels (x2/y2 exclusive edges), and
@@ -80,13 +88,16 @@ def boxes_from_heatmap(heatmap, rel_threshold=0.5, min_area=1):
     """
     if not 0.0 < rel_threshold <= 1.0:
         raise ValueError(f'rel_threshold must be in (0, 1], got {rel_threshold}')
+    if not 0.0 <= background_quantile < 1.0:
+        raise ValueError(f'background_quantile must be in [0, 1), got {background_quantile}')
     heatmap = np.asarray(heatmap, dtype=np.float32)
     if heatmap.ndim != 2:
         raise ValueError(f'boxes_from_heatmap expects one (H, W) map, got shape {heatmap.shape}')
-    shifted = heatmap - heatmap.min()
+    shifted = heatmap - np.quantile(heatmap, background_quantile)
     peak = shifted.max()
-    if not np.isfinite(peak) or peak <= 0:
-        # A flat map has no region that stands out; no box is more honest than a whole-image guess.
+    # A flat map has no region that stands out; no box is more honest than a whole-image guess.
+    # "Flat" allows for the rounding noise that resampling a constant map leaves behind.
+    if not np.isfinite(peak) or peak <= 1e-6 * max(1.0, float(np.abs(heatmap).max())):
         return np.zeros((0, 4), np.float32), np.zeros((0,), np.float32)
     regions, num_regions = ndimage.label(shifted >= rel_threshold * peak)
     boxes, scores = [], []
@@ -105,14 +116,15 @@ def boxes_from_heatmap(heatmap, rel_threshold=0.5, min_area=1):
 
 
 def boxes_from_class_maps(class_maps, classes, input_shape, img_shape=None, ori_shape=None,
-                          rel_threshold=0.5, min_area=1, score_fn=None, stride=None, offset=None):
+                          rel_threshold=0.5, min_area=1, score_fn=None, stride=None, offset=None,
+                          background_quantile=0.0):
     """Detections of several classes of one image, in original image pixels.
 
     Args:
         class_maps: (K, h, w) maps of one image (logits or probabilities).
         classes: iterable of class indices to turn into boxes (present or predicted classes).
         input_shape, img_shape, ori_shape, stride, offset: see ``heatmap_to_original``.
-        rel_threshold, min_area: see ``boxes_from_heatmap``.
+        rel_threshold, min_area, background_quantile: see ``boxes_from_heatmap``.
         score_fn: maps a region's peak value to its score (e.g. a sigmoid for logit maps).
 
     Returns:
@@ -124,7 +136,8 @@ def boxes_from_class_maps(class_maps, classes, input_shape, img_shape=None, ori_
         maps = heatmap_to_original(np.asarray(class_maps)[classes], input_shape, img_shape,
                                    ori_shape, stride, offset)
         for label, heatmap in zip(classes, maps):
-            boxes, scores = boxes_from_heatmap(heatmap, rel_threshold, min_area)
+            boxes, scores = boxes_from_heatmap(heatmap, rel_threshold, min_area,
+                                               background_quantile)
             if score_fn is not None:
                 scores = np.asarray(score_fn(scores), np.float32)
             all_boxes.append(boxes)

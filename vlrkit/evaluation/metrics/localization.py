@@ -1,17 +1,19 @@
 """Localisation quality of a weakly-supervised localiser: CorLoc and VOC mAP of its heatmap boxes.
 
-The localiser's predictions carry per-class heatmaps (``heatmaps`` (K, h, w) covering the padded
-input). ``process`` turns them into boxes in original image pixels right away (so only a few boxes
-per image are kept, not the maps) and pairs them with the annotated ``objects`` of the sample,
-mapped back from input to original pixels with ``scale_factor``.
+The localiser's predictions carry per-class maps covering the padded input: ``heatmap_logits``
+(K, h, w), or only probabilities ``heatmaps``, which are turned back into logits (boxes are drawn
+on logits, where a strong peak is not flattened by the sigmoid). ``process`` turns them into boxes
+in original image pixels right away (so only a few boxes per image are kept, not the maps) and
+pairs them with the annotated ``objects`` of the sample, mapped back from input to original pixels
+with ``scale_factor``.
 
 Two scores, two questions:
 * CorLoc — given that the image contains class c, is the best box for c on a c object? Boxes are
   made for the ground-truth classes only, as the definition asks.
 * VOC detection mAP — is it a detector? Boxes are made for the classes the model *predicts*
   (image score ≥ ``det_score_thr``), never from ground truth, and ranked across images by
-  ``image score × region peak / map peak``: the best region of a class carries the image-level
-  confidence, weaker regions proportionally less.
+  ``image score × sigmoid(region peak) / sigmoid(map peak)``: the best region of a class carries
+  the image-level confidence, weaker regions proportionally less.
 """
 import logging
 
@@ -35,6 +37,22 @@ def _per_image(batch, key, index):
     if value is None:
         return None
     return value[index]
+
+
+def class_map_logits(pred):
+    """(K, h, w) float32 logit maps of one prediction: ``heatmap_logits``, else the logits of the
+    probabilities in ``heatmaps`` (clamped, so a saturated 1.0 stays finite)."""
+    if 'heatmap_logits' in pred:
+        return _numpy(pred['heatmap_logits']).astype(np.float32)
+    if 'heatmaps' in pred:
+        return torch.logit(torch.as_tensor(_numpy(pred['heatmaps']), dtype=torch.float32),
+                           eps=1e-6).numpy()
+    raise KeyError(f"CorLocMetric needs 'heatmap_logits' or 'heatmaps' in the predictions; the "
+                   f'model gave {sorted(pred)}. Use a localiser model (e.g. LocalizerAlexNet).')
+
+
+def _sigmoid(x):
+    return 1.0 / (1.0 + np.exp(-np.clip(x, -80, 80)))
 
 
 def heatmap_geometry(pred):
@@ -68,6 +86,8 @@ class CorLocMetric(BaseMetric):
 
     Args:
         rel_threshold: heatmap threshold relative to the map's maximum (see heatmap_boxes).
+        background_quantile: quantile of each map the threshold is measured from: 0 its minimum,
+            0.5 its median (see heatmap_boxes).
         iou_thr: overlap for a correct localisation and a true positive detection.
         det_score_thr: image score a class needs before its heatmap becomes detections.
         with_map: also compute VOC detection mAP (needs ``voc_map``).
@@ -76,10 +96,11 @@ class CorLocMetric(BaseMetric):
 
     default_prefix = 'loc'
 
-    def __init__(self, rel_threshold=0.5, iou_thr=0.5, det_score_thr=0.05, with_map=True,
-                 prefix=None):
+    def __init__(self, rel_threshold=0.5, background_quantile=0.0, iou_thr=0.5, det_score_thr=0.05,
+                 with_map=True, prefix=None):
         super().__init__(prefix=prefix)
         self.rel_threshold = rel_threshold
+        self.background_quantile = background_quantile
         self.iou_thr = iou_thr
         self.det_score_thr = det_score_thr
         self.with_map = with_map
@@ -91,10 +112,7 @@ class CorLocMetric(BaseMetric):
                            "pipeline ends with PackSample (it packs 'objects').")
         input_shape = tuple(batch['images'].shape[-2:])
         for index, pred in enumerate(preds):
-            if 'heatmaps' not in pred:
-                raise KeyError(f"CorLocMetric needs 'heatmaps' in the predictions; the model gave "
-                               f'{sorted(pred)}. Use a localiser model (e.g. LocalizerAlexNet).')
-            maps = _numpy(pred['heatmaps']).astype(np.float32)
+            maps = class_map_logits(pred)
             scores = _numpy(pred['scores']).astype(np.float32)
             img_shape = _per_image(batch, 'img_shape', index)
             ori_shape = _per_image(batch, 'ori_shape', index)
@@ -103,15 +121,16 @@ class CorLocMetric(BaseMetric):
             annotation = objects_in_original_pixels(batch['objects'][index],
                                                     _per_image(batch, 'scale_factor', index))
             geometry = dict(input_shape=input_shape, img_shape=img_shape, ori_shape=ori_shape,
-                            rel_threshold=self.rel_threshold, **heatmap_geometry(pred))
+                            rel_threshold=self.rel_threshold,
+                            background_quantile=self.background_quantile, **heatmap_geometry(pred))
             num_classes = len(scores)
             gt_classes = np.unique(annotation['labels'])
             loc = boxes_from_class_maps(maps, gt_classes, **geometry)
             entry = dict(annotation=annotation, loc=per_class_lists(loc, num_classes))
             if self.with_map:
                 predicted = np.flatnonzero(scores >= self.det_score_thr)
-                dets = boxes_from_class_maps(maps, predicted, **geometry)
-                peaks = maps.reshape(num_classes, -1).max(axis=1)
+                dets = boxes_from_class_maps(maps, predicted, score_fn=_sigmoid, **geometry)
+                peaks = _sigmoid(maps.reshape(num_classes, -1).max(axis=1))
                 labels = dets['labels']
                 dets['scores'] = scores[labels] * dets['scores'] / np.maximum(peaks[labels], 1e-12)
                 entry['det'] = per_class_lists(dets, num_classes)

@@ -158,7 +158,10 @@ class LocalizerHead(nn.Module):
 
     def predict_by_feat(self, class_maps):
         """One dict per image: ``scores`` (K,) sigmoid of the pooled logits, ``heatmaps`` (K, h, w)
-        sigmoid of the class maps (with max pooling a heatmap's peak equals its class score)."""
-        scores = torch.sigmoid(self.pool(class_maps).float())
-        heatmaps = torch.sigmoid(class_maps.float())
-        return [dict(scores=s, heatmaps=h) for s, h in zip(scores, heatmaps)]
+        sigmoid of the class maps (with max pooling a heatmap's peak equals its class score), for
+        pictures, and ``heatmap_logits`` the maps themselves, for boxes: the sigmoid saturates,
+        so a strong peak has a flat top in ``heatmaps`` that a relative threshold cannot see."""
+        class_maps = class_maps.float()
+        scores = torch.sigmoid(self.pool(class_maps))
+        return [dict(scores=s, heatmaps=torch.sigmoid(m), heatmap_logits=m)
+                for s, m in zip(scores, class_maps)]
