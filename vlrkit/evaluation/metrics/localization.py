@@ -19,6 +19,7 @@ import logging
 
 import numpy as np
 import torch
+from scipy.special import expit
 
 from vlrkit.evaluation.functional.corloc import corloc
 from vlrkit.evaluation.functional.heatmap_boxes import boxes_from_class_maps
@@ -51,10 +52,6 @@ def class_map_logits(pred):
                    f'model gave {sorted(pred)}. Use a localiser model (e.g. LocalizerAlexNet).')
 
 
-def _sigmoid(x):
-    return 1.0 / (1.0 + np.exp(-np.clip(x, -80, 80)))
-
-
 def heatmap_geometry(pred):
     """``stride`` / ``offset`` of the heatmap cells on the input, when the model states them."""
     return {key: float(_numpy(pred[f'heatmap_{key}'])) for key in ('stride', 'offset')
@@ -72,6 +69,12 @@ def objects_in_original_pixels(objects, scale_factor):
         boxes = boxes / np.asarray([sx, sy, sx, sy], np.float32)
     return dict(bboxes=boxes[~difficult], labels=labels[~difficult],
                 bboxes_ignore=boxes[difficult], labels_ignore=labels[difficult])
+
+
+def of_classes(dets, classes):
+    """The detections (dict of boxes, scores, labels) whose label is in ``classes``."""
+    keep = np.isin(dets['labels'], classes)
+    return {key: value[keep] for key, value in dets.items()}
 
 
 def per_class_lists(dets, num_classes):
@@ -125,14 +128,19 @@ class CorLocMetric(BaseMetric):
                             background_quantile=self.background_quantile, **heatmap_geometry(pred))
             num_classes = len(scores)
             gt_classes = np.unique(annotation['labels'])
-            loc = boxes_from_class_maps(maps, gt_classes, **geometry)
+            predicted = (np.flatnonzero(scores >= self.det_score_thr) if self.with_map
+                         else np.zeros(0, np.int64))
+            # One pass over the classes needed by either score: most present classes are also
+            # predicted, and resampling and labelling a map is the costly part.
+            boxes = boxes_from_class_maps(maps, np.union1d(gt_classes, predicted), **geometry)
+            loc = of_classes(boxes, gt_classes)
             entry = dict(annotation=annotation, loc=per_class_lists(loc, num_classes))
             if self.with_map:
-                predicted = np.flatnonzero(scores >= self.det_score_thr)
-                dets = boxes_from_class_maps(maps, predicted, score_fn=_sigmoid, **geometry)
-                peaks = _sigmoid(maps.reshape(num_classes, -1).max(axis=1))
+                dets = of_classes(boxes, predicted)
+                peaks = expit(maps.reshape(num_classes, -1).max(axis=1))
                 labels = dets['labels']
-                dets['scores'] = scores[labels] * dets['scores'] / np.maximum(peaks[labels], 1e-12)
+                dets['scores'] = (scores[labels] * expit(dets['scores'])
+                                  / np.maximum(peaks[labels], 1e-12)).astype(np.float32)
                 entry['det'] = per_class_lists(dets, num_classes)
             self.results.append(entry)
 
