@@ -87,9 +87,10 @@ class LocalizerAlexNet(BaseModel):
 
     @torch.no_grad()
     def predict(self, batch):
-        """Per image: ``scores`` (K,) probabilities, ``heatmaps`` (K, h, w) probabilities over the
-        padded input ``batch['images']``, and ``heatmap_stride`` / ``heatmap_offset`` (scalars,
-        input pixels) placing the cells on it (see evaluation/functional/heatmap_boxes)."""
+        """Per image: ``scores`` (K,) probabilities, ``heatmaps`` (K, h, w) probabilities and
+        ``heatmap_logits`` (K, h, w) over the padded input ``batch['images']`` (flip-averaged
+        with ``flip_test``), and ``heatmap_stride`` / ``heatmap_offset`` (scalars, input pixels)
+        placing the cells on it (see evaluation/functional/heatmap_boxes)."""
         images = batch['images']
         class_maps = self(images)
         if self.flip_test:
