@@ -9,6 +9,8 @@ from pathlib import Path
 
 from mmengine.config import Config
 
+from .errors import ConfigError  # noqa: F401  (re-exported: vlrkit.config.ConfigError)
+
 # Top-level keys the Runner and tools read. Other keys are allowed (configs define helper
 # variables), but one that is *nearly* a known key is almost certainly a typo.
 KNOWN_KEYS = (
@@ -17,10 +19,6 @@ KNOWN_KEYS = (
     'custom_hooks', 'amp', 'env_cfg', 'work_dir', 'load_from', 'resume', 'launcher',
     'custom_imports', 'analysis', 'log_level',
 )
-
-
-class ConfigError(ValueError):
-    """A config names a key or value that cannot be right; the message says where and what to do."""
 
 
 def load_config(path, cfg_options=None):

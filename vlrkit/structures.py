@@ -29,6 +29,7 @@ Prediction keys (one image):
     boxes         detection: float (D, 4) x1, y1, x2, y2 in *original* image pixels
     labels        detection: long (D,) class index per box
 """
+import numpy as np
 import torch
 import torch.nn.functional as F
 
@@ -72,3 +73,29 @@ def move_to(batch, device, non_blocking=True):
             return {k: move(v) for k, v in value.items()}
         return value
     return {key: move(value) for key, value in batch.items()}
+
+
+def to_numpy(value):
+    """A tensor (any device) or array-like as a numpy array, for evaluators and pictures."""
+    if isinstance(value, torch.Tensor):
+        return value.detach().cpu().numpy()
+    return np.asarray(value)
+
+
+def image_pair(batch, key, index, default=None):
+    """Image ``index``'s two-number entry of ``batch[key]`` (``ori_shape``, ``img_shape``,
+    ``scale_factor``) as a tuple of floats, or ``default`` when the batch lacks the key.
+
+    ``collate`` stacks these into an (N, 2) tensor when it can and keeps a list of tuples when it
+    cannot, so every reader goes through here instead of re-parsing both forms.
+    """
+    values = batch.get(key)
+    if values is None:
+        return default
+    return tuple(float(v) for v in to_numpy(values[index]).reshape(-1)[:2])
+
+
+def image_pairs(batch, key, count, default=None):
+    """``image_pair`` for every image of a batch of ``count``: a list of ``count`` tuples, or of
+    ``default`` when the batch lacks the key."""
+    return [image_pair(batch, key, index, default) for index in range(count)]

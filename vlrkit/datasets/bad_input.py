@@ -6,10 +6,12 @@ much data it lost.
 """
 import logging
 
+from ..errors import UserError
+
 logger = logging.getLogger(__name__)
 
 
-class BadInputError(ValueError):
+class BadInputError(UserError, ValueError):
     """A data file is missing, unreadable or inconsistent; the message names it and the fix."""
 
 

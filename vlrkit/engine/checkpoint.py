@@ -13,8 +13,10 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from ..errors import UserError
 
-class CheckpointError(RuntimeError):
+
+class CheckpointError(UserError, RuntimeError):
     """A file is not a readable vlrkit checkpoint; the message names it and says what to do."""
 
 
