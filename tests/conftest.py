@@ -1,11 +1,11 @@
-"""Shared fixtures: a small synthetic VOC devkit and the real VOC samples from ../shared/data."""
+"""Shared fixtures: a small synthetic VOC devkit and the real VOC samples in tests/data."""
 from pathlib import Path
 
 import pytest
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-# CI clones the repository next to shared/, exactly like /work/<checkout> and /work/shared here.
-VOC_SAMPLES = REPO_ROOT.parent / 'shared' / 'data' / 'voc-samples' / 'VOCdevkit'
+# Real PASCAL VOC 2007/2012 files, shipped with the tests (tests/data/voc-samples/SOURCE.md).
+VOC_SAMPLES = REPO_ROOT / 'tests' / 'data' / 'voc-samples' / 'VOCdevkit'
 
 
 @pytest.fixture(scope='session')
@@ -18,9 +18,8 @@ def demo_voc_root(tmp_path_factory):
 
 @pytest.fixture(scope='session')
 def voc_samples_root():
-    """The real PASCAL VOC sample files (VOC2007 and VOC2012 folders); skips if not present."""
-    if not VOC_SAMPLES.is_dir():
-        pytest.skip(f'real VOC samples not found at {VOC_SAMPLES}')
+    """The real PASCAL VOC sample files (VOC2007 and VOC2012 folders) shipped in tests/data."""
+    assert VOC_SAMPLES.is_dir(), f'{VOC_SAMPLES} is missing from this checkout'
     return VOC_SAMPLES
 
 
