@@ -80,8 +80,8 @@ def test_knn_evaluator_writes_grid_and_precision(tmp_path):
     batches = [colour_batch([0, 1, 2, 0, 1, 2], seed=s, start=6 * s) for s in range(3)]
     knn = EVALUATORS.build(dict(type='KNNRetrieval', layer='backbone.pool1', k=3,
                                 metric='cosine', num_queries=3))
-    knn.writer = ImageWriter()
-    metrics = run_evaluator(knn, model, batches, tmp_path, ['red', 'green', 'blue'])
+    metrics = run_evaluator(knn, model, batches, tmp_path, ['red', 'green', 'blue'],
+                            writer=ImageWriter())
     assert 0.0 <= metrics['knn/precision@3'] <= 1.0
     assert_png(tmp_path / 'analysis' / 'knn_neighbours.png')
     with Image.open(tmp_path / 'analysis' / 'knn_neighbours.png') as png:

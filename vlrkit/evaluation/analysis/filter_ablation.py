@@ -87,8 +87,11 @@ class FilterAblation(AnalysisEvaluator):
                 self._drawn += 1
             self.results.append(entry)
 
-    def compute_metrics(self, results):
+    def reset(self):
+        super().reset()
         self._drawn = 0
+
+    def compute_metrics(self, results):
         before = np.array([r['correct_before'] for r in results])
         after = np.array([r['correct_after'] for r in results])
         newly_wrong = [r for r in results if r['correct_before'] and not r['correct_after']]

@@ -117,9 +117,12 @@ class OcclusionSensitivity(AnalysisEvaluator):
     def _picture(self, image):
         return to_display(image, self.mean, self.std)
 
+    def reset(self):
+        super().reset()
+        self._taken = 0
+
     def compute_metrics(self, results):
         done = [r for r in results if r is not None]
-        self._taken = 0
         if not done:
             return {'num_images': 0.0}
         for r in done:
