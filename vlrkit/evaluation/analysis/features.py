@@ -41,8 +41,33 @@ def first_tensor(output):
     raise TypeError(f'module output of type {type(output).__name__} holds no tensor')
 
 
-class LayerOutputs:
-    """Context manager that records the outputs of named modules during forward passes.
+class ForwardHooks:
+    """Context manager holding forward hooks on named modules: ``{module name: hook}``.
+
+    Each hook is torch's ``hook(module, inputs, output)``; one that returns a value replaces the
+    module's output. The hooks are removed on exit, so the model is exactly as before. Reading
+    layers (:class:`LayerOutputs`) and switching filters off (``FilterMask``) are both this.
+    """
+
+    def __init__(self, model, hooks):
+        self.model = unwrap(model)
+        self.hooks = dict(hooks)
+        self._handles = []
+
+    def __enter__(self):
+        for name, hook in self.hooks.items():
+            self._handles.append(find_module(self.model, name).register_forward_hook(hook))
+        return self
+
+    def __exit__(self, *exc):
+        for handle in self._handles:
+            handle.remove()
+        self._handles = []
+        return False
+
+
+class LayerOutputs(ForwardHooks):
+    """Records the outputs of named modules during forward passes; entering gives the dict.
 
     Example::
 
@@ -54,16 +79,13 @@ class LayerOutputs:
     """
 
     def __init__(self, model, layers, detach=True):
-        self.model = unwrap(model)
-        self.layers = [layers] if isinstance(layers, str) else list(layers)
+        layers = [layers] if isinstance(layers, str) else list(layers)
         self.detach = detach
         self.outputs = {}
-        self._handles = []
+        super().__init__(model, {name: self._keep(name) for name in layers})
 
     def __enter__(self):
-        for name in self.layers:
-            module = find_module(self.model, name)
-            self._handles.append(module.register_forward_hook(self._keep(name)))
+        super().__enter__()
         return self.outputs
 
     def _keep(self, name):
@@ -71,12 +93,6 @@ class LayerOutputs:
             tensor = first_tensor(output)
             self.outputs[name] = tensor.detach() if self.detach else tensor
         return hook
-
-    def __exit__(self, *exc):
-        for handle in self._handles:
-            handle.remove()
-        self._handles = []
-        return False
 
 
 @contextlib.contextmanager
