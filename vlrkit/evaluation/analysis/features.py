@@ -10,6 +10,8 @@ import difflib
 import torch
 import torch.nn as nn
 
+from vlrkit.errors import ConfigError
+
 
 def unwrap(model):
     """The plain module inside a DDP / DataParallel wrapper (module names never carry ``module.``)."""
@@ -18,13 +20,13 @@ def unwrap(model):
 
 
 def find_module(model, name):
-    """``model``'s submodule called ``name``, or a KeyError that lists names that do exist."""
+    """``model``'s submodule called ``name``, or a ConfigError that lists names that do exist."""
     modules = dict(unwrap(model).named_modules())
     if name not in modules:
         near = difflib.get_close_matches(name, [n for n in modules if n], n=6, cutoff=0.6)
-        raise KeyError(f'no module named {name!r} in {type(unwrap(model)).__name__}; '
-                       f'similar names: {near or list(modules)[1:10]}. Print '
-                       f'[n for n, _ in model.named_modules()] to see them all.')
+        raise ConfigError(f'no module named {name!r} in {type(unwrap(model)).__name__}; '
+                          f'similar names: {near or list(modules)[1:10]}. Print '
+                          f'[n for n, _ in model.named_modules()] to see them all.')
     return modules[name]
 
 
