@@ -11,6 +11,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from vlrkit.evaluation.metric import EvalContext
 from vlrkit.models.base import BaseModel
 
 # Tiny tensors gain nothing from intra-op threads, and on a shared, loaded 2-core machine two
@@ -75,11 +76,10 @@ def train_toy(model, batches, steps=30, lr=0.5):
     return model.eval()
 
 
-def run_evaluator(evaluator, model, batches, work_dir, class_names=None):
+def run_evaluator(evaluator, model, batches, work_dir, class_names=None, writer=None):
     """What analyze.py does: bind the model, feed the batches with the model's predictions."""
     evaluator.bind(model)
-    evaluator.work_dir = work_dir
-    evaluator.class_names = class_names
+    evaluator.set_context(EvalContext(work_dir=work_dir, writer=writer, class_names=class_names))
     with torch.no_grad():
         for batch in batches:
             evaluator.process(batch, model.eval().predict(batch))

@@ -10,6 +10,7 @@ import torch.multiprocessing as mp
 sys.path.insert(0, str(Path(__file__).parent))
 from ana_toys import ToyClassifier, colour_batch  # noqa: E402
 from vlrkit.dist import leave_process_group_at_exit  # noqa: E402
+from vlrkit.evaluation.metric import EvalContext  # noqa: E402
 
 NUM_IMAGES = 11  # odd: DistributedSampler pads rank 1 with image 0, which compute() must drop
 
@@ -32,7 +33,7 @@ def evaluate(indices, work_dir):
     evaluators = make_evaluators()
     for evaluator in evaluators:
         evaluator.bind(model)
-        evaluator.work_dir = work_dir
+        evaluator.set_context(EvalContext(work_dir=work_dir))
     for start in range(0, len(indices), 4):  # batches of 4, as a DataLoader would cut them
         part = indices[start:start + 4]
         batch = dict(images=full['images'][part], labels=full['labels'][part],

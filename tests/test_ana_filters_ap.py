@@ -11,6 +11,7 @@ from sklearn.metrics import average_precision_score
 
 from vlrkit.evaluation.analysis.filter_identification import FilterIdentification, crop_field
 from vlrkit.evaluation.analysis.per_class_ap import PerClassAP, per_class_ap
+from vlrkit.evaluation.metric import EvalContext
 from vlrkit.evaluation.metrics.confusion_matrix import ConfusionMatrix, confusion_counts
 from vlrkit.models.base import BaseModel
 
@@ -104,7 +105,7 @@ def test_confusion_matrix_counts_and_accuracies(tmp_path):
     assert confusion_counts([0, 0, 1, 2], [0, 1, 1, 1], 3).tolist() == [[1, 1, 0], [0, 1, 0],
                                                                        [0, 1, 0]]
     metric = ConfusionMatrix()
-    metric.work_dir, metric.class_names = tmp_path, ['a', 'b', 'c']
+    metric.set_context(EvalContext(work_dir=tmp_path, class_names=['a', 'b', 'c']))
     scores = torch.eye(3)[[0, 1, 1, 1, 2]]
     metric.process({'labels': torch.tensor([0, 0, 1, 1, 2])}, [dict(scores=s) for s in scores])
     metrics = metric.compute()

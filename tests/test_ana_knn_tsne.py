@@ -7,6 +7,7 @@ import pytest
 import torch
 from PIL import Image
 
+from vlrkit.errors import ConfigError
 from vlrkit.evaluation.analysis.features import LayerOutputs, extract_features
 from vlrkit.evaluation.analysis.knn_retrieval import KNNRetrieval, nearest_neighbours, precision_at_k
 from vlrkit.evaluation.analysis.tsne_plot import TSNEPlot, embed_2d, point_colors
@@ -43,7 +44,7 @@ def test_features_by_module_name_are_the_layer_outputs():
     assert torch.allclose(features['backbone.pool1'], expected)
     assert torch.allclose(features['head.fc'], model(images))
     assert all(not m._forward_hooks for m in model.modules())  # hooks are gone afterwards
-    with pytest.raises(KeyError, match='backbone.pool1'):
+    with pytest.raises(ConfigError, match='backbone.pool1'):
         with LayerOutputs(model, ['backbone.pool5']):
             pass
 
@@ -80,8 +81,8 @@ def test_knn_evaluator_writes_grid_and_precision(tmp_path):
     batches = [colour_batch([0, 1, 2, 0, 1, 2], seed=s, start=6 * s) for s in range(3)]
     knn = EVALUATORS.build(dict(type='KNNRetrieval', layer='backbone.pool1', k=3,
                                 metric='cosine', num_queries=3))
-    knn.writer = ImageWriter()
-    metrics = run_evaluator(knn, model, batches, tmp_path, ['red', 'green', 'blue'])
+    metrics = run_evaluator(knn, model, batches, tmp_path, ['red', 'green', 'blue'],
+                            writer=ImageWriter())
     assert 0.0 <= metrics['knn/precision@3'] <= 1.0
     assert_png(tmp_path / 'analysis' / 'knn_neighbours.png')
     with Image.open(tmp_path / 'analysis' / 'knn_neighbours.png') as png:
@@ -89,7 +90,7 @@ def test_knn_evaluator_writes_grid_and_precision(tmp_path):
     assert knn.writer.images['knn/neighbours'].shape == (height, width, 3)  # same picture in TB
     fixed = KNNRetrieval(layer='head.fc', k=2, query_ids=['img4'])
     run_evaluator(fixed, model, batches, tmp_path)
-    with pytest.raises(KeyError, match='nope'):
+    with pytest.raises(ConfigError, match='nope'):
         run_evaluator(KNNRetrieval(layer='head.fc', query_ids=['nope']), model, batches, tmp_path)
 
 

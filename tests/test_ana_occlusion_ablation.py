@@ -9,6 +9,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 from PIL import Image
 
+from vlrkit.evaluation.analysis.features import ForwardHooks, LayerOutputs
 from vlrkit.evaluation.analysis.filter_ablation import FilterAblation, FilterMask
 from vlrkit.evaluation.analysis.occlusion_sensitivity import (OcclusionSensitivity, occlusion_map,
                                                                window_positions)
@@ -130,3 +131,18 @@ def test_ablation_acts_only_through_the_masked_filter(tmp_path):
         assert png.format == 'PNG'
     untouched = run_evaluator(FilterAblation(filters={'conv': [2]}), model, [batch], tmp_path)
     assert untouched['ablation/newly_misclassified'] == 0
+
+
+def test_forward_hooks_read_and_mask_layers_and_always_come_off():
+    """LayerOutputs and FilterMask are one ForwardHooks: nested they compose, and an error inside
+    the block still removes every hook."""
+    model = TwoDetectors().eval()
+    images = colour_batch([0, 1], seed=3)['images']
+    with FilterMask(model, {'conv': [0]}), LayerOutputs(model, ['conv']) as outputs:
+        model(images)
+    assert (outputs['conv'][:, 0] == 0).all() and outputs['conv'][:, 1].abs().sum() > 0
+    with pytest.raises(RuntimeError, match='inside'):
+        with ForwardHooks(model, {'conv': lambda module, inputs, output: output * 0}):
+            assert (model.conv(images) == 0).all()
+            raise RuntimeError('inside the block')
+    assert not model.conv._forward_hooks

@@ -4,6 +4,7 @@ import torch
 import torch.nn as nn
 import torchvision
 
+from vlrkit.errors import ConfigError
 from vlrkit.evaluation.analysis.receptive_field import (FieldGeometry, chain_geometry,
                                                          receptive_field, receptive_fields,
                                                          window_chain)
@@ -59,5 +60,5 @@ def test_box_is_centred_on_the_unit():
 
 
 def test_unknown_layer_names_the_choices():
-    with pytest.raises(KeyError, match='features'):
+    with pytest.raises(ConfigError, match='features'):
         receptive_field(on_meta(torchvision.models.alexnet), 'backbone.pool5')

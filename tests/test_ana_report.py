@@ -13,6 +13,7 @@ from PIL import Image
 
 from vlrkit.config import load_config
 from vlrkit.engine.runner import Runner
+from vlrkit.errors import ConfigError
 from vlrkit.evaluation.analysis.analyze import select_analyses
 from vlrkit.registry import DATASETS
 from vlrkit.evaluation.analysis.report import training_curves, write_report
@@ -75,7 +76,7 @@ def test_analyses_are_selected_by_name_prefix_or_type():
     assert [c['type'] for c in select_analyses(cfgs, ['knn'])] == ['KNNRetrieval']
     assert [c['type'] for c in select_analyses(cfgs, ['tsne_fc', 'knnretrieval'])] == \
         ['KNNRetrieval', 'TSNEPlot']
-    with pytest.raises(KeyError, match='occlusion'):
+    with pytest.raises(ConfigError, match='occlusion'):
         select_analyses(cfgs, ['occlusion'])
 
 

@@ -3,6 +3,7 @@ import pytest
 import torch
 
 from vlrkit.config import load_config
+from vlrkit.evaluation.metric import EvalContext
 from vlrkit.registry import DATASETS, EVALUATORS, MODELS
 from vlrkit.structures import collate
 
@@ -32,7 +33,7 @@ def test_real_samples_through_model_and_metrics(voc_samples_root):
     metrics = {}
     for evaluator in evaluators:
         evaluator.process(batch, preds)
-        evaluator.class_names = dataset.class_names
+        evaluator.set_context(EvalContext(class_names=dataset.class_names))
         metrics.update(evaluator.compute(size=len(dataset)))
     assert 0 <= metrics['multilabel/mAP'] <= 1
     assert {'multilabel/recall@0.5', 'multilabel/f1@0.5', 'multilabel/AP/chair'} <= set(metrics)

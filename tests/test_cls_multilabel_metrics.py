@@ -8,6 +8,7 @@ import torch
 
 from vlrkit.evaluation.functional.multilabel import (multilabel_fbeta, multilabel_map,
                                                      multilabel_recall, voc07_11point_ap)
+from vlrkit.evaluation.metric import EvalContext
 from vlrkit.registry import EVALUATORS
 
 # 4 images, 3 classes. Class 0: ranking pos, neg, pos, neg -> AP = (1/1 + 2/3) / 2 = 5/6.
@@ -92,8 +93,7 @@ def _run(evaluator, tmp_path=None, class_names=('cat', 'dog', 'bird')):
                      difficult=torch.tensor(DIFFICULT[start:start + 2]))
         preds = [dict(scores=torch.tensor(s, dtype=torch.float32)) for s in SCORES[start:start + 2]]
         evaluator.process(batch, preds)
-    evaluator.class_names = list(class_names)
-    evaluator.work_dir = tmp_path
+    evaluator.set_context(EvalContext(work_dir=tmp_path, class_names=class_names))
     return evaluator.compute(size=4)
 
 

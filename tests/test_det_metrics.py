@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 import torch
 
+from vlrkit.evaluation.metric import EvalContext
 from vlrkit.registry import EVALUATORS
 
 NAMES = ('cat', 'dog', 'bird')
@@ -26,7 +27,7 @@ def batch_and_preds(perfect=True):
 
 
 def run(metric, batch, preds, tmp_path):
-    metric.class_names, metric.work_dir = NAMES, tmp_path
+    metric.set_context(EvalContext(work_dir=tmp_path, class_names=NAMES))
     metric.process(batch, preds)
     return metric.compute()
 
@@ -37,7 +38,7 @@ def test_voc_metric_perfect_and_missed(tmp_path):
     assert metrics['voc/mAP'] == 1.0 and metrics['voc/mAP_11points'] == 1.0
     missed = run(EVALUATORS.build(dict(type='VOCDetectionMetric', eval_mode='11points', classwise=True)),
                  *batch_and_preds(perfect=False), tmp_path)
-    assert missed['voc/AP_bird'] == 0.0 and missed['voc/mAP'] == pytest.approx(2 / 3)
+    assert missed['voc/AP/bird'] == 0.0 and missed['voc/mAP'] == pytest.approx(2 / 3)
     assert '| bird | 1 | 1 | 0.000 | 0.000 |' in (tmp_path / 'voc_per_class_ap.md').read_text()
 
 

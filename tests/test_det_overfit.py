@@ -8,6 +8,7 @@ import pytest
 import torch
 import torch.nn as nn
 
+from vlrkit.evaluation.metric import EvalContext
 from vlrkit.registry import BACKBONES, DATASETS, EVALUATORS, MODELS
 from vlrkit.structures import collate
 
@@ -51,7 +52,7 @@ def voc_map_of(model, batch, class_names):
     with torch.no_grad():
         preds = model.predict(batch)
     metric = EVALUATORS.build(dict(type='VOCDetectionMetric', table=False))
-    metric.class_names = class_names
+    metric.set_context(EvalContext(class_names=class_names))
     metric.process(batch, preds)
     return metric.compute()['voc/mAP']
 

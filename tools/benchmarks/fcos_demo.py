@@ -23,6 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))  # the shared _fcos_pee
 from _fcos_peer import (build_torchvision_fcos, torchvision_loss, torchvision_predict,  # noqa: E402
                         vlrkit_loss)
 from vlrkit.config import load_config  # noqa: E402
+from vlrkit.evaluation.metric import EvalContext  # noqa: E402
 from vlrkit.registry import DATASETS, EVALUATORS, MODELS  # noqa: E402
 from vlrkit.structures import collate  # noqa: E402
 
@@ -73,7 +74,7 @@ class Trainee:
 
 def evaluate(trainee, loader, class_names):
     metric = EVALUATORS.build(dict(type='VOCDetectionMetric', table=False))
-    metric.class_names = class_names
+    metric.set_context(EvalContext(class_names=class_names))
     trainee.model.eval()
     with torch.no_grad():
         for batch in loader:

@@ -348,7 +348,12 @@ class Runner:
 
     @torch.no_grad()
     def evaluate(self, loader, evaluators):
-        """Predict over ``loader`` and return the evaluators' merged metric dicts."""
+        """Predict over ``loader`` and return the evaluators' merged metric dicts.
+
+        Each evaluator gets the run's context in one ``set_context`` call, then computes on rank 0;
+        every rank returns the same dict.
+        """
+        from ..evaluation.metric import EvalContext  # vlrkit.evaluation loads every evaluator: only here
         was_training = self.model.training
         self.model.eval()
         for batch in loader:
@@ -358,12 +363,13 @@ class Runner:
                       for k, v in p.items()} for p in preds]
             for evaluator in evaluators:
                 evaluator.process(batch, preds)
+        context = EvalContext(
+            work_dir=self.work_dir, writer=self.writer, step=self.iter,
+            class_names=self.class_names or getattr(loader.dataset, 'class_names', None),
+            rank=self.rank, world_size=self.world_size)
         metrics = {}
         for evaluator in evaluators:
-            evaluator.work_dir, evaluator.step = self.work_dir, self.iter
-            evaluator.writer = self.writer
-            evaluator.class_names = self.class_names or getattr(loader.dataset, 'class_names', None)
-            metrics.update(evaluator.compute(size=len(loader.dataset)))
+            metrics.update(evaluator.set_context(context).compute(size=len(loader.dataset)))
         self.model.train(was_training)
         return metrics
 

@@ -1,6 +1,7 @@
 """Ground truth of any dataset config drawn into PNGs (the library side of browse_dataset.py)."""
 from pathlib import Path
 
+from ..errors import ConfigError
 from ..registry import DATASETS
 from .boxes import GT_COLOUR, draw_boxes, save_png, to_uint8_image
 
@@ -13,8 +14,8 @@ def browse_dataset(cfg, out_dir, num=8, split='train'):
     """
     key = f'{split}_dataloader'
     if not cfg.get(key):
-        raise KeyError(f'the config has no {key}; choose --split among '
-                       f"{[k[:-len('_dataloader')] for k in cfg if k.endswith('_dataloader') and cfg[k]]}")
+        raise ConfigError(f'the config has no {key}; choose --split among '
+                          f"{[k[:-len('_dataloader')] for k in cfg if k.endswith('_dataloader') and cfg[k]]}")
     dataset = DATASETS.build(cfg[key]['dataset'])
     names = getattr(dataset, 'class_names', None)
     out = Path(out_dir)

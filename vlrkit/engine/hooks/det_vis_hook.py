@@ -9,7 +9,7 @@ import numpy as np
 import torch
 
 from ...registry import HOOKS
-from ...structures import collate, move_to
+from ...structures import collate, image_pair, move_to, to_numpy
 from ...visualization.boxes import GT_COLOUR, draw_boxes, save_png, to_uint8_image
 from .hook import Hook
 
@@ -74,10 +74,8 @@ class DetVisualizationHook(Hook):
         image = to_uint8_image(batch['images'][index])
         gt = draw_boxes(image, batch['boxes'][index], batch['labels'][index], class_names=names,
                         colour=GT_COLOUR)
-        scale = np.ones(2)
-        if 'scale_factor' in batch:
-            scale = np.asarray(batch['scale_factor'][index], dtype=np.float64).reshape(-1)[:2]
-        boxes = pred['boxes'].detach().cpu().numpy() * np.tile(scale, 2)
+        scale = image_pair(batch, 'scale_factor', index, default=(1.0, 1.0))
+        boxes = to_numpy(pred['boxes']) * np.tile(scale, 2)
         det = draw_boxes(image, boxes, pred['labels'].cpu(), pred['scores'].cpu(), names,
                          score_thr=self.score_thr)
         return np.concatenate([gt, np.full((image.shape[0], 4, 3), 255, np.uint8), det], axis=1)

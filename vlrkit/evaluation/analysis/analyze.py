@@ -6,11 +6,11 @@ in ``test_evaluator``). They run in one pass over the test dataloader together w
 ``test_evaluator``, through the Runner's own evaluation loop, so AMP, device and DDP gathering
 behave exactly as in ``tools/test.py``.
 """
-import copy
 import json
 import math
 from pathlib import Path
 
+from vlrkit.errors import ConfigError
 from vlrkit.registry import EVALUATORS
 
 from .report import training_curves, write_report
@@ -22,7 +22,7 @@ def analysis_name(cfg):
         return cfg['name']
     evaluator_cls = EVALUATORS.get(cfg['type'])
     if evaluator_cls is None:
-        raise KeyError(f"analysis type={cfg['type']!r} is not a registered evaluator")
+        raise ConfigError(f"analysis type={cfg['type']!r} is not a registered evaluator")
     return cfg.get('prefix') or evaluator_cls.default_prefix or cfg['type']
 
 
@@ -36,24 +36,9 @@ def select_analyses(analysis_cfgs, names=None):
     known = [analysis_name(c) for c in cfgs]
     unknown = wanted - {n.lower() for n in known} - {c['type'].lower() for c in cfgs}
     if unknown:
-        raise KeyError(f'--analyses {sorted(unknown)} are not in the config\'s analysis list; '
-                       f'it has {known}')
+        raise ConfigError(f'--analyses {sorted(unknown)} are not in the config\'s analysis list; '
+                          f'it has {known}')
     return chosen
-
-
-def build_analyses(analysis_cfgs, model):
-    """Evaluators from configs; those that analyse the model itself are bound to ``model``."""
-    evaluators = []
-    for cfg in analysis_cfgs:
-        cfg = copy.deepcopy(cfg)
-        name = analysis_name(cfg)
-        cfg.pop('name', None)
-        evaluator = EVALUATORS.build(cfg)
-        if getattr(evaluator, 'requires_model', False):
-            evaluator.bind(model)
-        evaluator.title = name
-        evaluators.append(evaluator)
-    return evaluators
 
 
 def find_log(*folders):
@@ -74,15 +59,14 @@ def analyze(runner, names=None, with_test_metrics=True, log_dirs=()):
     test_cfgs = (cfg.get('test_evaluator') or []) if with_test_metrics else []
     test_cfgs = [test_cfgs] if isinstance(test_cfgs, dict) else list(test_cfgs)
     if not chosen and not test_cfgs:
-        raise KeyError(f'{cfg.filename}: no analyses to run; add an `analysis = [dict(type='
-                       f"'KNNRetrieval', layer=...), ...]` list to the config (see docs/analysis.md)")
-    if runner.test_dataloader is None:
-        runner.test_dataloader = runner.build_dataloader(cfg.test_dataloader)
-    dataset = runner.test_dataloader.dataset
-    runner.class_names = runner.class_names or getattr(dataset, 'class_names', None)
-    analyses = build_analyses(chosen, runner.unwrapped_model)
-    tests = build_analyses(test_cfgs, runner.unwrapped_model)
-    metrics = runner.evaluate(runner.test_dataloader, tests + analyses)
+        raise ConfigError(f'{cfg.filename}: no analyses to run; add an `analysis = [dict(type='
+                          f"'KNNRetrieval', layer=...), ...]` list to the config (see "
+                          'docs/analysis.md)')
+    loader = runner.test_dataloader or runner.build_dataloader(cfg.test_dataloader)
+    cfgs = test_cfgs + chosen
+    evaluators = runner.build_evaluators(
+        [{k: v for k, v in c.items() if k != 'name'} for c in cfgs])
+    metrics = runner.evaluate(loader, evaluators)
     out_dir = Path(runner.work_dir) / 'analysis'
     if runner.rank != 0:
         return metrics
@@ -91,8 +75,8 @@ def analyze(runner, names=None, with_test_metrics=True, log_dirs=()):
     curves = training_curves(find_log(*log_dirs, runner.work_dir), out_dir / 'training_curves.png')
     hook_pictures = sorted((Path(runner.work_dir) / 'vis').glob('*.png'),
                            key=lambda p: (p.stem.rsplit('_', 1)[0], _number_suffix(p)))
-    sections = [(getattr(e, 'title', type(e).__name__), getattr(e, 'artifacts', []))
-                for e in tests + analyses if getattr(e, 'artifacts', None)]
+    # A section per evaluator that drew or tabulated something, titled by its analysis name.
+    sections = [(analysis_name(c), e.artifacts) for c, e in zip(cfgs, evaluators) if e.artifacts]
     write_report(out_dir, f'Analysis of {Path(cfg.filename).stem}', metrics, sections,
                  [(p.stem, p) for p in hook_pictures], curves)
     runner.logger.info(f'analysis report: {out_dir / "index.html"}')

@@ -7,17 +7,14 @@ image, ``compute`` gathers across ranks and returns numbers), and additionally
   the Runner when the evaluator is listed in ``test_evaluator``) — to read layers, occlude
   inputs or mask filters;
 * writes figures (PNG in ``<work_dir>/analysis`` and TensorBoard images), tables (CSV) and short
-  notes, and lists them in ``self.artifacts`` so the HTML report can show every one of them.
+  notes with the base class's ``add_figure`` / ``add_table`` / ``add_note``, which list them in
+  ``self.artifacts`` so the HTML report can show every one of them.
 """
-import csv
-from pathlib import Path
-
 import numpy as np
 import torch
 
-from vlrkit.dist import is_main_process
 from vlrkit.evaluation.metric import BaseMetric
-from vlrkit.visualization.figures import close_figure, read_png, save_figure, thumbnail
+from vlrkit.visualization.figures import thumbnail
 
 from .features import eval_mode, model_device, unwrap
 
@@ -37,7 +34,6 @@ class AnalysisEvaluator(BaseMetric):
         self.model = None
         self.mean, self.std = mean, std
         self.thumb_size = thumb_size
-        self.artifacts = []  # dicts: kind 'figure' | 'table' | 'note', title, path / header+rows / text
 
     # -- the model --------------------------------------------------------------------------
     def bind(self, model):
@@ -70,46 +66,6 @@ class AnalysisEvaluator(BaseMetric):
     def class_name(self, index):
         names = self.class_names or []
         return names[index] if 0 <= index < len(names) else str(index)
-
-    # -- outputs ------------------------------------------------------------------------------
-    @property
-    def out_dir(self):
-        """``<work_dir>/analysis``: every analysis of a run, and its report, in one folder."""
-        return (Path(self.work_dir) if self.work_dir is not None else Path('.')) / 'analysis'
-
-    def _file(self, name, suffix):
-        return self.out_dir / f'{self.prefix}_{name}{suffix}'
-
-    def add_figure(self, fig, name, title):
-        """Save ``fig`` as ``<work_dir>/analysis/<prefix>_<name>.png``, send it to TensorBoard.
-
-        The figure is rendered once; TensorBoard gets the decoded PNG. Under DDP every rank
-        computes the same gathered results; only rank 0 writes files.
-        """
-        path = self._file(name, '.png')
-        if not is_main_process():
-            close_figure(fig)
-            return path
-        save_figure(fig, path)
-        if self.writer is not None:
-            self.writer.add_image(f'{self.prefix}/{name}', read_png(path), self.step,
-                                  dataformats='HWC')
-        self.artifacts.append(dict(kind='figure', title=title, path=path))
-        return path
-
-    def add_table(self, name, title, header, rows):
-        """Write a CSV table ``<work_dir>/analysis/<prefix>_<name>.csv``, list it for the report."""
-        path = self._file(name, '.csv')
-        if is_main_process():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            with open(path, 'w', newline='') as f:
-                csv.writer(f).writerows([header, *rows])
-        self.artifacts.append(dict(kind='table', title=title, header=list(header),
-                                   rows=[list(r) for r in rows], path=path))
-        return path
-
-    def add_note(self, text):
-        self.artifacts.append(dict(kind='note', title=self.prefix, text=text))
 
 
 def label_sets(batch):

@@ -10,6 +10,8 @@ import difflib
 import torch
 import torch.nn as nn
 
+from vlrkit.errors import ConfigError
+
 
 def unwrap(model):
     """The plain module inside a DDP / DataParallel wrapper (module names never carry ``module.``)."""
@@ -18,13 +20,13 @@ def unwrap(model):
 
 
 def find_module(model, name):
-    """``model``'s submodule called ``name``, or a KeyError that lists names that do exist."""
+    """``model``'s submodule called ``name``, or a ConfigError that lists names that do exist."""
     modules = dict(unwrap(model).named_modules())
     if name not in modules:
         near = difflib.get_close_matches(name, [n for n in modules if n], n=6, cutoff=0.6)
-        raise KeyError(f'no module named {name!r} in {type(unwrap(model)).__name__}; '
-                       f'similar names: {near or list(modules)[1:10]}. Print '
-                       f'[n for n, _ in model.named_modules()] to see them all.')
+        raise ConfigError(f'no module named {name!r} in {type(unwrap(model)).__name__}; '
+                          f'similar names: {near or list(modules)[1:10]}. Print '
+                          f'[n for n, _ in model.named_modules()] to see them all.')
     return modules[name]
 
 
@@ -41,8 +43,33 @@ def first_tensor(output):
     raise TypeError(f'module output of type {type(output).__name__} holds no tensor')
 
 
-class LayerOutputs:
-    """Context manager that records the outputs of named modules during forward passes.
+class ForwardHooks:
+    """Context manager holding forward hooks on named modules: ``{module name: hook}``.
+
+    Each hook is torch's ``hook(module, inputs, output)``; one that returns a value replaces the
+    module's output. The hooks are removed on exit, so the model is exactly as before. Reading
+    layers (:class:`LayerOutputs`) and switching filters off (``FilterMask``) are both this.
+    """
+
+    def __init__(self, model, hooks):
+        self.model = unwrap(model)
+        self.hooks = dict(hooks)
+        self._handles = []
+
+    def __enter__(self):
+        for name, hook in self.hooks.items():
+            self._handles.append(find_module(self.model, name).register_forward_hook(hook))
+        return self
+
+    def __exit__(self, *exc):
+        for handle in self._handles:
+            handle.remove()
+        self._handles = []
+        return False
+
+
+class LayerOutputs(ForwardHooks):
+    """Records the outputs of named modules during forward passes; entering gives the dict.
 
     Example::
 
@@ -54,16 +81,13 @@ class LayerOutputs:
     """
 
     def __init__(self, model, layers, detach=True):
-        self.model = unwrap(model)
-        self.layers = [layers] if isinstance(layers, str) else list(layers)
+        layers = [layers] if isinstance(layers, str) else list(layers)
         self.detach = detach
         self.outputs = {}
-        self._handles = []
+        super().__init__(model, {name: self._keep(name) for name in layers})
 
     def __enter__(self):
-        for name in self.layers:
-            module = find_module(self.model, name)
-            self._handles.append(module.register_forward_hook(self._keep(name)))
+        super().__enter__()
         return self.outputs
 
     def _keep(self, name):
@@ -71,12 +95,6 @@ class LayerOutputs:
             tensor = first_tensor(output)
             self.outputs[name] = tensor.detach() if self.detach else tensor
         return hook
-
-    def __exit__(self, *exc):
-        for handle in self._handles:
-            handle.remove()
-        self._handles = []
-        return False
 
 
 @contextlib.contextmanager

@@ -12,10 +12,10 @@ from vlrkit.registry import EVALUATORS
 from vlrkit.visualization.figures import labelled_grid
 
 from .base import AnalysisEvaluator, image_ids, label_sets
-from .features import find_module, first_tensor, unwrap
+from .features import ForwardHooks, first_tensor
 
 
-class FilterMask:
+class FilterMask(ForwardHooks):
     """Context manager zeroing channels of named layers' outputs: ``{layer: [channel, ...]}``.
 
     Example::
@@ -25,15 +25,9 @@ class FilterMask:
     """
 
     def __init__(self, model, filters):
-        self.model = unwrap(model)
         self.filters = {layer: list(ids) for layer, ids in dict(filters).items()}
-        self._handles = []
-
-    def __enter__(self):
-        for layer, channels in self.filters.items():
-            module = find_module(self.model, layer)
-            self._handles.append(module.register_forward_hook(self._mask(layer, channels)))
-        return self
+        super().__init__(model, {layer: self._mask(layer, channels)
+                                 for layer, channels in self.filters.items()})
 
     @staticmethod
     def _mask(layer, channels):
@@ -46,12 +40,6 @@ class FilterMask:
             masked[:, channels] = 0
             return masked
         return hook
-
-    def __exit__(self, *exc):
-        for handle in self._handles:
-            handle.remove()
-        self._handles = []
-        return False
 
 
 @EVALUATORS.register_module()
@@ -87,8 +75,11 @@ class FilterAblation(AnalysisEvaluator):
                 self._drawn += 1
             self.results.append(entry)
 
-    def compute_metrics(self, results):
+    def reset(self):
+        super().reset()
         self._drawn = 0
+
+    def compute_metrics(self, results):
         before = np.array([r['correct_before'] for r in results])
         after = np.array([r['correct_after'] for r in results])
         newly_wrong = [r for r in results if r['correct_before'] and not r['correct_after']]

@@ -94,8 +94,11 @@ class FilterIdentification(AnalysisEvaluator):
             return True
         return False
 
-    def compute_metrics(self, results):
+    def reset(self):
+        super().reset()
         self._best = {}
+
+    def compute_metrics(self, results):
         metrics = {}
         for layer, channels in self.filters.items():
             rows, titles, table = [], [], []

@@ -9,25 +9,17 @@ its score and the ground-truth classes; the HTML report of tools/analyze.py show
 import math
 
 import numpy as np
-import torch
 from PIL import Image
 
+from vlrkit.errors import ConfigError
 from vlrkit.evaluation.functional.heatmap_boxes import heatmap_to_original
-from vlrkit.evaluation.metrics.localization import heatmap_geometry
+from vlrkit.evaluation.metrics.localization import heatmap_geometry, image_shape
 from vlrkit.registry import EVALUATORS
+from vlrkit.structures import to_numpy
 from vlrkit.visualization.figures import plt
 from vlrkit.visualization.heatmap import overlay_heatmap, tensor_to_rgb
 
 from .base import AnalysisEvaluator
-
-
-def _numpy(value):
-    return value.detach().cpu().numpy() if isinstance(value, torch.Tensor) else np.asarray(value)
-
-
-def _shape(batch, key, index):
-    value = batch.get(key)
-    return None if value is None else tuple(int(v) for v in _numpy(value[index]))
 
 
 @EVALUATORS.register_module()
@@ -47,30 +39,28 @@ class HeatmapGrid(AnalysisEvaluator):
 
     def __init__(self, num_images=20, cols=5, seed=0, alpha=0.5, cmap='jet', prefix=None):
         super().__init__(prefix=prefix)
-        self.num_images = num_images
-        self.cols = cols
-        self.seed = seed
-        self.alpha = alpha
-        self.cmap = cmap
+        self.num_images, self.cols, self.seed = num_images, cols, seed
+        self.alpha, self.cmap = alpha, cmap
         self.figure_path = None
 
     def process(self, batch, preds):
         input_shape = tuple(batch['images'].shape[-2:])
         for index, pred in enumerate(preds):
             if 'heatmaps' not in pred:
-                raise KeyError(f"HeatmapGrid needs 'heatmaps' in the predictions; the model gave "
-                               f'{sorted(pred)}. Use a localiser model (e.g. LocalizerAlexNet).')
-            scores = _numpy(pred['scores'])
+                raise ConfigError(f"HeatmapGrid needs 'heatmaps' in the predictions; the model "
+                                  f'gave {sorted(pred)}. Use a localiser model (e.g. '
+                                  'LocalizerAlexNet).')
+            scores = to_numpy(pred['scores'])
             top = int(scores.argmax())
             labels = batch.get('labels')
-            gt = [] if labels is None else np.flatnonzero(_numpy(labels[index]) > 0).tolist()
+            gt = [] if labels is None else np.flatnonzero(to_numpy(labels[index]) > 0).tolist()
             paths, ids = batch.get('img_path'), batch.get('img_id')
-            img_shape = _shape(batch, 'img_shape', index) or input_shape
+            img_shape = image_shape(batch, 'img_shape', index) or input_shape
             self.results.append(dict(
-                heatmap=_numpy(pred['heatmaps'][top]).astype(np.float16), label=top,
+                heatmap=to_numpy(pred['heatmaps'][top]).astype(np.float16), label=top,
                 geometry=heatmap_geometry(pred),
                 score=float(scores[top]), gt=gt, input_shape=input_shape,
-                img_shape=img_shape, ori_shape=_shape(batch, 'ori_shape', index),
+                img_shape=img_shape, ori_shape=image_shape(batch, 'ori_shape', index),
                 img_path=None if paths is None else paths[index],
                 img_id=str(index) if ids is None else str(ids[index]),
                 # Without a file to read, keep the (unpadded) input itself for display.

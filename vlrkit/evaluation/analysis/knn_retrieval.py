@@ -8,6 +8,7 @@ by this number and picture shows how semantic their features are.
 import numpy as np
 from sklearn.neighbors import NearestNeighbors
 
+from vlrkit.errors import ConfigError
 from vlrkit.registry import EVALUATORS
 from vlrkit.visualization.figures import labelled_grid
 
@@ -22,7 +23,7 @@ def nearest_neighbours(features, query_indices, k, metric='euclidean'):
     force for cosine). A query never retrieves itself, even when another image is identical.
     """
     if metric not in ('euclidean', 'cosine'):
-        raise ValueError(f"KNNRetrieval metric must be 'euclidean' or 'cosine', got {metric!r}")
+        raise ConfigError(f"KNNRetrieval metric must be 'euclidean' or 'cosine', got {metric!r}")
     features = np.asarray(features, dtype=np.float32)
     k = min(k, len(features) - 1)
     if k < 1:
@@ -101,8 +102,8 @@ class KNNRetrieval(AnalysisEvaluator):
         position = {r['img_id']: i for i, r in enumerate(results)}
         missing = [q for q in self.query_ids if q not in position]
         if missing:
-            raise KeyError(f'KNNRetrieval query_ids {missing} are not in the evaluated split; '
-                           f'ids look like {list(position)[:5]}')
+            raise ConfigError(f'KNNRetrieval query_ids {missing} are not in the evaluated split; '
+                              f'ids look like {list(position)[:5]}')
         return [position[q] for q in self.query_ids]
 
     def _names(self, labels):

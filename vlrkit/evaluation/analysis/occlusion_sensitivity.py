@@ -8,6 +8,7 @@ decision itself flips.
 import numpy as np
 import torch
 
+from vlrkit.errors import ConfigError
 from vlrkit.registry import EVALUATORS
 from vlrkit.visualization.images import to_display
 
@@ -82,7 +83,8 @@ class OcclusionSensitivity(AnalysisEvaluator):
                  zero_on_change=False, target='label', batch_size=64, **kwargs):
         super().__init__(**kwargs)
         if target not in ('label', 'pred'):
-            raise ValueError(f"OcclusionSensitivity target must be 'label' or 'pred', got {target!r}")
+            raise ConfigError("OcclusionSensitivity target must be 'label' or 'pred', "
+                              f'got {target!r}')
         self.img_ids = None if img_ids is None else {str(i) for i in img_ids}
         self.num_images, self.window, self.stride = num_images, window, stride
         self.value, self.zero_on_change, self.target = value, zero_on_change, target
@@ -117,9 +119,12 @@ class OcclusionSensitivity(AnalysisEvaluator):
     def _picture(self, image):
         return to_display(image, self.mean, self.std)
 
+    def reset(self):
+        super().reset()
+        self._taken = 0
+
     def compute_metrics(self, results):
         done = [r for r in results if r is not None]
-        self._taken = 0
         if not done:
             return {'num_images': 0.0}
         for r in done:

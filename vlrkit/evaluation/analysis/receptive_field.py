@@ -22,6 +22,8 @@ from dataclasses import dataclass
 
 import torch
 
+from vlrkit.errors import ConfigError
+
 
 @dataclass(frozen=True)
 class FieldGeometry:
@@ -92,8 +94,8 @@ def window_chain(model, layer=None, input_size=(3, 224, 224)):
     """
     modules = dict(model.named_modules())
     if layer is not None and layer not in modules:
-        raise KeyError(f'layer {layer!r} is not a module of {type(model).__name__}; module names '
-                       f'look like {list(modules)[1:8]} (see model.named_modules())')
+        raise ConfigError(f'layer {layer!r} is not a module of {type(model).__name__}; module '
+                          f'names look like {list(modules)[1:8]} (see model.named_modules())')
     chain, state, handles = [], {'size': tuple(input_size[1:]), 'done': False}, []
 
     def on_forward(name, module, inputs, output):

@@ -39,7 +39,8 @@ def training_curves(log_path, out_path):
         return None
     panels = [('training losses', train, lambda k: k.startswith('loss')),
               ('learning rate', train, lambda k: k == 'lr'),
-              # headline metrics only: 'multilabel/mAP' yes, 'multilabel/AP/dog' (per class) no
+              # headline metrics only: 'multilabel/mAP' yes, per-class 'multilabel/AP/dog' no (the
+              # key rule of evaluation/metric.py)
               ('validation metrics', val, lambda k: k.count('/') <= 1)]
     panels = [p for p in panels if _series(p[1], p[2])]
     fig, axes = plt.subplots(1, len(panels), figsize=(5 * len(panels), 3.6), squeeze=False)

@@ -57,9 +57,7 @@ class COCODetectionMetric(BaseMetric):
                 detections.append(dict(image_id=image_id, category_id=int(category_ids[label]),
                                        bbox=[float(v) for v in box], score=float(score)))
         if self.export_json is not None:
-            path = Path(self.export_json)
-            if not path.is_absolute() and self.work_dir is not None:
-                path = Path(self.work_dir) / path
+            path = self.output_path(self.export_json)
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(json.dumps(detections))
         stats = coco_evaluate(gt, detections)

@@ -4,16 +4,12 @@ Rows are true classes, columns predicted ones; the figure normalises each row so
 size compare. Besides accuracy, the mean per-class accuracy (the diagonal's mean) is reported,
 which an imbalanced test set cannot inflate.
 """
-import csv
-from pathlib import Path
-
 import numpy as np
 import torch
 
-from vlrkit.dist import is_main_process
+from vlrkit.errors import ConfigError
 from vlrkit.evaluation.metric import BaseMetric
 from vlrkit.registry import EVALUATORS
-from vlrkit.visualization.figures import read_png, save_figure
 
 
 def confusion_counts(true, pred, num_classes):
@@ -36,14 +32,13 @@ class ConfusionMatrix(BaseMetric):
     def __init__(self, num_classes=None, **kwargs):
         super().__init__(**kwargs)
         self.num_classes = num_classes
-        self.artifacts = []
 
     def process(self, batch, preds):
         labels = torch.as_tensor(batch['labels']).cpu()
         if labels.ndim != 1:
-            raise ValueError('ConfusionMatrix is for single-label data (labels of shape (N,)); '
-                             f'got labels of shape {tuple(labels.shape)}. Use PerClassAP for '
-                             'multi-label data.')
+            raise ConfigError('ConfusionMatrix is for single-label data (labels of shape (N,)); '
+                              f'got labels of shape {tuple(labels.shape)}. Use PerClassAP for '
+                              'multi-label data.')
         for label, pred in zip(labels.tolist(), preds):
             top = pred.get('pred_label')
             top = int(torch.as_tensor(pred['scores']).argmax()) if top is None else int(top)
@@ -56,8 +51,10 @@ class ConfusionMatrix(BaseMetric):
         matrix = confusion_counts(true, pred, k)
         per_class = np.diag(matrix) / np.maximum(matrix.sum(axis=1), 1)
         present = matrix.sum(axis=1) > 0
-        if is_main_process():
-            self._write(matrix)  # every DDP rank computes the same matrix; one writes it
+        names = self._names(k)
+        self.add_figure(matrix_figure(matrix, names), 'matrix', 'Confusion matrix (rows: true class)')
+        self.add_table('matrix', 'Confusion matrix counts', ['true \\ predicted', *names],
+                       [[name, *row.tolist()] for name, row in zip(names, matrix)])
         return {'accuracy': float(np.trace(matrix) / matrix.sum()),
                 'mean_class_accuracy': float(per_class[present].mean())}
 
@@ -65,38 +62,26 @@ class ConfusionMatrix(BaseMetric):
         names = list(self.class_names or [])
         return names if len(names) == k else [str(i) for i in range(k)]
 
-    def _write(self, matrix):
-        import matplotlib.pyplot as plt
-        out_dir = (Path(self.work_dir) if self.work_dir is not None else Path('.')) / 'analysis'
-        names = self._names(len(matrix))
-        table = out_dir / f'{self.prefix}_matrix.csv'
-        table.parent.mkdir(parents=True, exist_ok=True)
-        rows = [[name, *row.tolist()] for name, row in zip(names, matrix)]
-        with open(table, 'w', newline='') as f:
-            csv.writer(f).writerows([['true \\ predicted', *names], *rows])
-        rates = matrix / np.maximum(matrix.sum(axis=1, keepdims=True), 1)
-        size = max(4.0, 0.4 * len(names) + 2)
-        fig, ax = plt.subplots(figsize=(size, size))
-        shown = ax.imshow(rates, cmap='Blues', vmin=0, vmax=1)
-        ax.set_xticks(range(len(names)))
-        ax.set_xticklabels(names, rotation=90, fontsize=7)
-        ax.set_yticks(range(len(names)))
-        ax.set_yticklabels(names, fontsize=7)
-        ax.set_xlabel('predicted')
-        ax.set_ylabel('true')
-        if len(names) <= 20:
-            for t in range(len(names)):
-                for p in range(len(names)):
-                    if matrix[t, p]:
-                        ax.text(p, t, str(matrix[t, p]), ha='center', va='center', fontsize=6,
-                                color='white' if rates[t, p] > 0.5 else 'black')
-        fig.colorbar(shown, ax=ax, fraction=0.046)
-        fig.tight_layout()
-        path = save_figure(fig, out_dir / f'{self.prefix}_matrix.png')
-        if self.writer is not None:
-            self.writer.add_image(f'{self.prefix}/matrix', read_png(path), self.step,
-                                  dataformats='HWC')
-        self.artifacts = [dict(kind='figure', title='Confusion matrix (rows: true class)',
-                               path=path),
-                          dict(kind='table', title='Confusion matrix counts',
-                               header=['true \\ predicted', *names], rows=rows, path=table)]
+
+def matrix_figure(matrix, names):
+    """The row-normalised matrix as a heat map, counts written in the cells of up to 20 classes."""
+    import matplotlib.pyplot as plt
+    rates = matrix / np.maximum(matrix.sum(axis=1, keepdims=True), 1)
+    size = max(4.0, 0.4 * len(names) + 2)
+    fig, ax = plt.subplots(figsize=(size, size))
+    shown = ax.imshow(rates, cmap='Blues', vmin=0, vmax=1)
+    ax.set_xticks(range(len(names)))
+    ax.set_xticklabels(names, rotation=90, fontsize=7)
+    ax.set_yticks(range(len(names)))
+    ax.set_yticklabels(names, fontsize=7)
+    ax.set_xlabel('predicted')
+    ax.set_ylabel('true')
+    if len(names) <= 20:
+        for t in range(len(names)):
+            for p in range(len(names)):
+                if matrix[t, p]:
+                    ax.text(p, t, str(matrix[t, p]), ha='center', va='center', fontsize=6,
+                            color='white' if rates[t, p] > 0.5 else 'black')
+    fig.colorbar(shown, ax=ax, fraction=0.046)
+    fig.tight_layout()
+    return fig

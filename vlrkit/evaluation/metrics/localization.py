@@ -15,57 +15,47 @@ Two scores, two questions:
   ``image score × sigmoid(region peak) / sigmoid(map peak)``: the best region of a class carries
   the image-level confidence, weaker regions proportionally less.
 """
-import logging
-
 import numpy as np
 import torch
 from scipy.special import expit
 
+from vlrkit.errors import ConfigError
 from vlrkit.evaluation.functional.corloc import corloc
 from vlrkit.evaluation.functional.heatmap_boxes import boxes_from_class_maps
-from vlrkit.evaluation.metric import BaseMetric
+from vlrkit.evaluation.functional.voc_map import voc_map
+from vlrkit.evaluation.metric import BaseMetric, per_class
 from vlrkit.registry import EVALUATORS
-
-logger = logging.getLogger('vlrkit')
-
-
-def _numpy(value):
-    return value.detach().cpu().numpy() if isinstance(value, torch.Tensor) else np.asarray(value)
-
-
-def _per_image(batch, key, index):
-    value = batch.get(key)
-    if value is None:
-        return None
-    return value[index]
+from vlrkit.structures import image_pair, to_numpy
 
 
 def class_map_logits(pred):
     """(K, h, w) float32 logit maps of one prediction: ``heatmap_logits``, else the logits of the
     probabilities in ``heatmaps`` (clamped, so a saturated 1.0 stays finite)."""
     if 'heatmap_logits' in pred:
-        return _numpy(pred['heatmap_logits']).astype(np.float32)
+        return to_numpy(pred['heatmap_logits']).astype(np.float32)
     if 'heatmaps' in pred:
-        return torch.logit(torch.as_tensor(_numpy(pred['heatmaps']), dtype=torch.float32),
+        return torch.logit(torch.as_tensor(to_numpy(pred['heatmaps']), dtype=torch.float32),
                            eps=1e-6).numpy()
-    raise KeyError(f"CorLocMetric needs 'heatmap_logits' or 'heatmaps' in the predictions; the "
-                   f'model gave {sorted(pred)}. Use a localiser model (e.g. LocalizerAlexNet).')
+    raise ConfigError(f"CorLocMetric needs 'heatmap_logits' or 'heatmaps' in the predictions; "
+                      f'the model gave {sorted(pred)}. Use a localiser model (e.g. '
+                      'LocalizerAlexNet).')
 
 
 def heatmap_geometry(pred):
     """``stride`` / ``offset`` of the heatmap cells on the input, when the model states them."""
-    return {key: float(_numpy(pred[f'heatmap_{key}'])) for key in ('stride', 'offset')
+    return {key: float(to_numpy(pred[f'heatmap_{key}'])) for key in ('stride', 'offset')
             if f'heatmap_{key}' in pred}
 
 
 def objects_in_original_pixels(objects, scale_factor):
     """mmdetection-style annotation dict from a sample's ``objects`` (input pixels) and its
-    ``scale_factor`` (sx, sy): difficult objects go to ``bboxes_ignore`` as VOC evaluation does."""
-    boxes = _numpy(objects['boxes']).astype(np.float32).reshape(-1, 4)
-    labels = _numpy(objects['labels']).astype(np.int64).reshape(-1)
-    difficult = _numpy(objects.get('difficult', np.zeros(len(labels), bool))).astype(bool).reshape(-1)
+    ``scale_factor`` (sx, sy) or None: difficult objects go to ``bboxes_ignore`` as VOC evaluation
+    does."""
+    boxes = to_numpy(objects['boxes']).astype(np.float32).reshape(-1, 4)
+    labels = to_numpy(objects['labels']).astype(np.int64).reshape(-1)
+    difficult = to_numpy(objects.get('difficult', np.zeros(len(labels), bool))).astype(bool).reshape(-1)
     if scale_factor is not None:
-        sx, sy = (float(v) for v in _numpy(scale_factor).reshape(-1)[:2])
+        sx, sy = scale_factor
         boxes = boxes / np.asarray([sx, sy, sx, sy], np.float32)
     return dict(bboxes=boxes[~difficult], labels=labels[~difficult],
                 bboxes_ignore=boxes[difficult], labels_ignore=labels[difficult])
@@ -93,7 +83,7 @@ class CorLocMetric(BaseMetric):
             0.5 its median (see heatmap_boxes).
         iou_thr: overlap for a correct localisation and a true positive detection.
         det_score_thr: image score a class needs before its heatmap becomes detections.
-        with_map: also compute VOC detection mAP (needs ``voc_map``).
+        with_map: also compute VOC detection mAP of the predicted classes' boxes.
         prefix: key prefix of the results, default 'loc' (``loc/corloc``, ``loc/mAP``).
     """
 
@@ -102,28 +92,22 @@ class CorLocMetric(BaseMetric):
     def __init__(self, rel_threshold=0.5, background_quantile=0.0, iou_thr=0.5, det_score_thr=0.05,
                  with_map=True, prefix=None):
         super().__init__(prefix=prefix)
-        self.rel_threshold = rel_threshold
-        self.background_quantile = background_quantile
-        self.iou_thr = iou_thr
-        self.det_score_thr = det_score_thr
-        self.with_map = with_map
+        self.rel_threshold, self.background_quantile = rel_threshold, background_quantile
+        self.iou_thr, self.det_score_thr, self.with_map = iou_thr, det_score_thr, with_map
 
     def process(self, batch, preds):
         if 'objects' not in batch:
-            raise KeyError("CorLocMetric needs the annotated boxes of each image under "
-                           "batch['objects']; use a VOCDataset in classification mode whose "
-                           "pipeline ends with PackSample (it packs 'objects').")
+            raise ConfigError("CorLocMetric needs the annotated boxes of each image under "
+                              "batch['objects']; use a VOCDataset in classification mode whose "
+                              "pipeline ends with PackSample (it packs 'objects').")
         input_shape = tuple(batch['images'].shape[-2:])
         for index, pred in enumerate(preds):
             maps = class_map_logits(pred)
-            scores = _numpy(pred['scores']).astype(np.float32)
-            img_shape = _per_image(batch, 'img_shape', index)
-            ori_shape = _per_image(batch, 'ori_shape', index)
-            img_shape = None if img_shape is None else tuple(int(v) for v in _numpy(img_shape))
-            ori_shape = None if ori_shape is None else tuple(int(v) for v in _numpy(ori_shape))
+            scores = to_numpy(pred['scores']).astype(np.float32)
             annotation = objects_in_original_pixels(batch['objects'][index],
-                                                    _per_image(batch, 'scale_factor', index))
-            geometry = dict(input_shape=input_shape, img_shape=img_shape, ori_shape=ori_shape,
+                                                    image_pair(batch, 'scale_factor', index))
+            geometry = dict(input_shape=input_shape, img_shape=image_shape(batch, 'img_shape', index),
+                            ori_shape=image_shape(batch, 'ori_shape', index),
                             rel_threshold=self.rel_threshold,
                             background_quantile=self.background_quantile, **heatmap_geometry(pred))
             num_classes = len(scores)
@@ -148,24 +132,18 @@ class CorLocMetric(BaseMetric):
         annotations = [r['annotation'] for r in results]
         num_classes = len(results[0]['loc']) if results else len(self.class_names or ())
         out = corloc([r['loc'] for r in results], annotations, num_classes, self.iou_thr)
-        metrics = {'corloc': out['corloc']}
         names = self.class_names or [str(c) for c in range(num_classes)]
-        for name, value, count in zip(names, out['per_class'], out['num_positives']):
-            if count > 0:
-                metrics[f'corloc_{name}'] = float(value)
+        scored = [c for c, count in enumerate(out['num_positives']) if count > 0]
+        metrics = {'corloc': out['corloc'],
+                   **per_class('corloc', [names[c] for c in scored],
+                               [out['per_class'][c] for c in scored])}
         if self.with_map:
-            metrics['mAP'] = self._detection_map([r['det'] for r in results], annotations)
+            mean_ap, _ = voc_map([r['det'] for r in results], annotations, iou_thr=self.iou_thr)
+            metrics['mAP'] = float(mean_ap)
         return metrics
 
-    def _detection_map(self, det_results, annotations):
-        try:
-            from vlrkit.evaluation.functional.voc_map import voc_map
-        except ImportError:
-            logger.warning('CorLocMetric: vlrkit.evaluation.functional.voc_map is not available; '
-                           'loc/mAP is reported as nan (set with_map=False to skip it).')
-            return float('nan')
-        result = voc_map(det_results, annotations, iou_thr=self.iou_thr)
-        mean_ap = result[0] if isinstance(result, tuple) else result
-        if isinstance(mean_ap, dict):
-            mean_ap = mean_ap.get('mAP', mean_ap.get('map', float('nan')))
-        return float(mean_ap)
+
+def image_shape(batch, key, index):
+    """Image ``index``'s (h, w) in whole pixels from ``batch[key]``, None without the key."""
+    shape = image_pair(batch, key, index)
+    return None if shape is None else tuple(int(v) for v in shape)

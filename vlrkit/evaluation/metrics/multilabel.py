@@ -3,21 +3,18 @@
 Both collect, per image, the predicted ``scores`` (K,) with the batch's multi-hot ``labels`` (K,) and
 ``difficult`` mask (K,), and compute over the whole split with ``evaluation/functional/multilabel``.
 """
-import csv
 import logging
 import math
 
 import numpy as np
 
+from vlrkit.errors import ConfigError
 from vlrkit.evaluation.functional.multilabel import multilabel_fbeta, multilabel_map
-from vlrkit.evaluation.metric import BaseMetric
+from vlrkit.evaluation.metric import BaseMetric, per_class, write_csv
 from vlrkit.registry import EVALUATORS
+from vlrkit.structures import to_numpy
 
 logger = logging.getLogger('vlrkit')
-
-
-def _to_numpy(value):
-    return value.detach().float().cpu().numpy() if hasattr(value, 'detach') else np.asarray(value)
 
 
 class _MultiLabelMetric(BaseMetric):
@@ -27,12 +24,12 @@ class _MultiLabelMetric(BaseMetric):
         labels = batch['labels']
         difficult = batch.get('difficult')
         for i, pred in enumerate(preds):
-            target = _to_numpy(labels[i])
+            target = to_numpy(labels[i])
             if target.ndim != 1:
-                raise ValueError(f'{type(self).__name__} needs multi-hot (K,) labels per image, got shape '
+                raise ConfigError(f'{type(self).__name__} needs multi-hot (K,) labels per image, got shape '
                                  f'{target.shape}; single-label data wants the Accuracy evaluator')
-            mask = np.zeros(target.shape, bool) if difficult is None else _to_numpy(difficult[i]).astype(bool)
-            self.results.append((_to_numpy(pred['scores']), target, mask))
+            mask = np.zeros(target.shape, bool) if difficult is None else to_numpy(difficult[i]).astype(bool)
+            self.results.append((to_numpy(pred['scores']), target, mask))
 
     @staticmethod
     def _stack(results):
@@ -50,7 +47,7 @@ class MultiLabelMAP(_MultiLabelMetric):
 
     Classes without a positive in the split get AP NaN: they are listed in the table and left out
     of the mean. Returns ``mAP`` and ``AP/<class name>`` per class; logs the per-class table and,
-    when the Runner gives a work_dir, writes it to ``<prefix>_per_class_ap.csv`` there.
+    when the context gives a work_dir, writes it to ``<prefix>_per_class_ap.csv`` there.
 
     Args:
         mode: 'area' (scikit-learn average precision) or '11points' (VOC2007).
@@ -65,33 +62,28 @@ class MultiLabelMAP(_MultiLabelMetric):
 
     def compute_metrics(self, results):
         if not results:
-            raise ValueError('MultiLabelMAP got no results: the evaluation dataloader was empty')
+            raise ConfigError('MultiLabelMAP got no results: the evaluation dataloader was empty')
         scores, targets, difficult = self._stack(results)
-        mean_ap, per_class = multilabel_map(scores, targets, difficult, mode=self.mode)
+        mean_ap, class_aps = multilabel_map(scores, targets, difficult, mode=self.mode)
         names = self._class_names(targets.shape[1])
         positives = (targets.astype(bool) & ~difficult).sum(0)
-        self._report(names, per_class, positives, mean_ap)
-        metrics = {'mAP': mean_ap}
-        metrics.update({f'AP/{name}': float(ap) for name, ap in zip(names, per_class)})
-        return metrics
+        self._report(names, class_aps, positives, mean_ap)
+        return {'mAP': mean_ap, **per_class('AP', names, class_aps)}
 
-    def _report(self, names, per_class, positives, mean_ap):
+    def _report(self, names, class_aps, positives, mean_ap):
         width = max(len(n) for n in names + ['class'])
         rows = [f'{"class":<{width}}  {"AP":>6}  {"positives":>9}']
-        for name, ap, pos in zip(names, per_class, positives):
+        for name, ap, pos in zip(names, class_aps, positives):
             shown = '   n/a' if math.isnan(ap) else f'{ap:6.4f}'
             rows.append(f'{name:<{width}}  {shown}  {pos:>9d}')
-        scored = int(np.sum(~np.isnan(per_class)))
+        scored = int(np.sum(~np.isnan(class_aps)))
         rows.append(f'{"mAP":<{width}}  {mean_ap:6.4f}  ({scored} classes with positives)')
         logger.info('per-class average precision (%s):\n%s', self.mode, '\n'.join(rows))
         if self.work_dir is not None:
-            path = self.work_dir / f'{self.prefix or "multilabel"}_per_class_ap.csv'
-            path.parent.mkdir(parents=True, exist_ok=True)
-            with open(path, 'w', newline='') as f:
-                writer = csv.writer(f)
-                writer.writerow(['class', 'ap', 'positives'])
-                writer.writerows([n, '' if math.isnan(a) else f'{a:.6f}', int(p)]
-                                 for n, a, p in zip(names, per_class, positives))
+            write_csv(self.output_path(f'{self.prefix or "multilabel"}_per_class_ap.csv'),
+                      ['class', 'ap', 'positives'],
+                      [[n, '' if math.isnan(a) else f'{a:.6f}', int(p)]
+                       for n, a, p in zip(names, class_aps, positives)])
 
 
 @EVALUATORS.register_module()
@@ -111,12 +103,12 @@ class MultiLabelFBeta(_MultiLabelMetric):
     def __init__(self, thr=0.5, beta=1.0, average='macro', prefix=None):
         super().__init__(prefix)
         if average not in ('macro', 'micro'):
-            raise ValueError(f"MultiLabelFBeta average={average!r}; choose 'macro' or 'micro'")
+            raise ConfigError(f"MultiLabelFBeta average={average!r}; choose 'macro' or 'micro'")
         self.thr, self.beta, self.average = thr, beta, average
 
     def compute_metrics(self, results):
         if not results:
-            raise ValueError(f'{type(self).__name__} got no results: the evaluation dataloader was empty')
+            raise ConfigError(f'{type(self).__name__} got no results: the evaluation dataloader was empty')
         scores, targets, difficult = self._stack(results)
         values = multilabel_fbeta(scores, targets, difficult, self.thr, self.beta, self.average)
         return {f'precision@{self.thr:g}': values['precision'], f'recall@{self.thr:g}': values['recall'],

@@ -10,41 +10,32 @@ from pathlib import Path
 
 import numpy as np
 
+from ...errors import ConfigError
 from ...registry import EVALUATORS
+from ...structures import image_pair, to_numpy
 from ..functional.coco_format import to_coco_results
 from ..functional.voc_map import voc_map_flat
-from ..metric import BaseMetric
+from ..metric import BaseMetric, per_class
 
 logger = logging.getLogger('vlrkit')
 AP_MODES = ('area', '11points')
 
 
-def _numpy(value):
-    return value.detach().cpu().numpy() if hasattr(value, 'detach') else np.asarray(value)
-
-
-def _pair(values, index):
-    value = values[index] if values is not None else (1.0, 1.0)
-    return tuple(float(v) for v in _numpy(value).reshape(-1)[:2])
-
-
 def detection_entries(batch, preds):
     """One plain-numpy record per image: predictions and ground truth in original pixels."""
     entries = []
-    scale_factors = batch.get('scale_factor')
     for index, pred in enumerate(preds):
-        sx, sy = _pair(scale_factors, index)
-        gt_boxes = _numpy(batch['boxes'][index]).reshape(-1, 4).astype(np.float64)
+        sx, sy = image_pair(batch, 'scale_factor', index, default=(1.0, 1.0))
+        gt_boxes = to_numpy(batch['boxes'][index]).reshape(-1, 4).astype(np.float64)
         gt_boxes = gt_boxes / np.array([sx, sy, sx, sy])
-        ori_shape = batch.get('ori_shape')
         entries.append(dict(
             img_id=str(batch['img_id'][index]) if 'img_id' in batch else str(index),
-            ori_shape=_pair(ori_shape, index) if ori_shape is not None else None,
-            pred_boxes=_numpy(pred['boxes']).reshape(-1, 4).astype(np.float64),
-            pred_scores=_numpy(pred['scores']).reshape(-1).astype(np.float64),
-            pred_labels=_numpy(pred['labels']).reshape(-1).astype(np.int64),
-            gt_boxes=gt_boxes, gt_labels=_numpy(batch['labels'][index]).reshape(-1).astype(np.int64),
-            gt_difficult=(_numpy(batch['difficult'][index]).reshape(-1).astype(bool)
+            ori_shape=image_pair(batch, 'ori_shape', index),
+            pred_boxes=to_numpy(pred['boxes']).reshape(-1, 4).astype(np.float64),
+            pred_scores=to_numpy(pred['scores']).reshape(-1).astype(np.float64),
+            pred_labels=to_numpy(pred['labels']).reshape(-1).astype(np.int64),
+            gt_boxes=gt_boxes, gt_labels=to_numpy(batch['labels'][index]).reshape(-1).astype(np.int64),
+            gt_difficult=(to_numpy(batch['difficult'][index]).reshape(-1).astype(bool)
                           if 'difficult' in batch else np.zeros(len(gt_boxes), bool))))
     return entries
 
@@ -87,9 +78,9 @@ class VOCDetectionMetric(BaseMetric):
             ``class score x1 y1 x2 y2`` and ``ground-truth/<img_id>.txt`` with ``class x1 y1 x2 y2
             [difficult]``.
         table: write ``voc_per_class_ap.md`` into the work_dir and log it.
-        classwise: also return ``AP_<class>`` per class (TensorBoard curves; long log lines).
+        classwise: also return ``AP/<class>`` per class (TensorBoard curves; long log lines).
 
-    Returns ``voc/mAP``, ``voc/mAP_<other mode>`` and, with ``classwise``, ``voc/AP_<class>``.
+    Returns ``voc/mAP``, ``voc/mAP_<other mode>`` and, with ``classwise``, ``voc/AP/<class>``.
     The per-class APs are always kept in ``self.per_class``.
     """
 
@@ -99,13 +90,10 @@ class VOCDetectionMetric(BaseMetric):
                  table=True, classwise=False, prefix=None):
         super().__init__(prefix)
         if eval_mode not in AP_MODES:
-            raise ValueError(f'VOCDetectionMetric eval_mode={eval_mode!r}; use one of {AP_MODES}')
-        self.iou_thr = iou_thr
-        self.eval_mode = eval_mode
+            raise ConfigError(f'VOCDetectionMetric eval_mode={eval_mode!r}; use one of {AP_MODES}')
+        self.iou_thr, self.eval_mode = iou_thr, eval_mode
         self.use_legacy_coordinate = use_legacy_coordinate
-        self.export_dir = export_dir
-        self.table = table
-        self.classwise = classwise
+        self.export_dir, self.table, self.classwise = export_dir, table, classwise
 
     def process(self, batch, preds):
         self.results.extend(detection_entries(batch, preds))
@@ -122,30 +110,28 @@ class VOCDetectionMetric(BaseMetric):
         flat = flatten_entries(results)
         metrics, per_class_by_mode = {}, {}
         for mode in (self.eval_mode,) + tuple(m for m in AP_MODES if m != self.eval_mode):
-            mean_ap, per_class = voc_map_flat(**flat, num_classes=num_classes, iou_thr=self.iou_thr,
-                                              eval_mode=mode,
-                                              use_legacy_coordinate=self.use_legacy_coordinate)
+            mean_ap, class_results = voc_map_flat(
+                **flat, num_classes=num_classes, iou_thr=self.iou_thr, eval_mode=mode,
+                use_legacy_coordinate=self.use_legacy_coordinate)
             metrics['mAP' if mode == self.eval_mode else f'mAP_{mode}'] = mean_ap
-            per_class_by_mode[mode] = per_class
+            per_class_by_mode[mode] = class_results
         self.per_class = {name: r['ap'] for name, r in zip(names, per_class_by_mode[self.eval_mode])}
         if self.classwise:
-            metrics.update({f'AP_{name}': ap for name, ap in self.per_class.items()})
+            metrics.update(per_class('AP', self.per_class, self.per_class.values()))
         if self.table:
             text = per_class_table(names, per_class_by_mode[self.eval_mode],
                                    f'VOC AP@{self.iou_thr} ({self.eval_mode}), mAP {metrics["mAP"]:.4f}')
             logger.info('\n%s', text)
             if self.work_dir is not None:
-                Path(self.work_dir).mkdir(parents=True, exist_ok=True)
-                (Path(self.work_dir) / 'voc_per_class_ap.md').write_text(text)
+                self.work_dir.mkdir(parents=True, exist_ok=True)
+                self.output_path('voc_per_class_ap.md').write_text(text)
         if self.export_dir is not None:
             self.export(results, names)
         return metrics
 
     def export(self, results, names):
         """Write COCO results json and the per-image txt files (see the class docstring)."""
-        out = Path(self.export_dir)
-        if not out.is_absolute() and self.work_dir is not None:
-            out = Path(self.work_dir) / out
+        out = self.output_path(self.export_dir)
         export_detections(results, names, out)
         logger.info('detections exported to %s', out)
 
