@@ -107,8 +107,8 @@ def test_scale_factor_maps_boxes_back_to_original_pixels():
 
 def test_normalize_and_pack_classification():
     results = painted()
-    results.update(task='classification', cls_labels=np.eye(20, dtype=np.float32)[3],
-                   cls_difficult=np.zeros(20, bool))
+    results.update(task='classification', img_labels=np.eye(20, dtype=np.float32)[3],
+                   img_difficult=np.zeros(20, bool))
     pipeline = Compose([dict(type='Normalize', mean=(10, 20, 30), std=(2, 4, 5)),
                         dict(type='PackSample')])
     sample = pipeline(results)

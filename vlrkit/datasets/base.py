@@ -2,8 +2,9 @@
 
 A subclass only parses its annotation format into ``data_infos``: one dict per image with
 ``img_id``, ``img_path``, ``ori_shape`` ((h, w) or None when the annotation does not say) and
-its targets in the pipeline's intermediate keys (``gt_boxes``, ``gt_labels``, ``gt_difficult``,
-``cls_labels``, ``cls_difficult``, ``gt_label``; see ``transforms/compose.py``).
+its targets in the pipeline's intermediate keys: objects as ``gt_boxes``, ``gt_labels``,
+``gt_difficult``; image-level classification targets as ``img_labels`` (and ``img_difficult``);
+see ``transforms/compose.py``.
 Everything here is plain Python and numpy, so datasets pickle cheaply into DataLoader workers.
 """
 import numpy as np

@@ -97,7 +97,7 @@ class CocoDataset(AnnotatedImageDataset):
                     gt_labels=np.asarray(labels, np.int64),
                     gt_difficult=np.asarray(crowd, bool))
         if self.task == 'classification':
-            info['cls_labels'], info['cls_difficult'] = multilabel_targets(
+            info['img_labels'], info['img_difficult'] = multilabel_targets(
                 info['gt_labels'], info['gt_difficult'], len(self.class_names))
         return info
 

@@ -41,7 +41,7 @@ class ImageFolderDataset(AnnotatedImageDataset):
                 if path.is_file() and path.suffix.lower() in exts:
                     self.data_infos.append(dict(
                         img_id=str(path.relative_to(self.split_dir).with_suffix('')),
-                        img_path=str(path), ori_shape=None, gt_label=label))
+                        img_path=str(path), ori_shape=None, img_labels=label))
         if not self.data_infos:
             raise FileNotFoundError(f'{self.split_dir}: no images with endings {exts}.')
         self.build_cache()

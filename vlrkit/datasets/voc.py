@@ -207,7 +207,7 @@ class VOCDataset(AnnotatedImageDataset):
                         ori_shape=ori_shape, gt_boxes=ann['boxes'], gt_labels=ann['labels'],
                         gt_difficult=ann['difficult'], gt_truncated=ann['truncated'])
             if self.task == 'classification':
-                info['cls_labels'], info['cls_difficult'] = multilabel_targets(
+                info['img_labels'], info['img_difficult'] = multilabel_targets(
                     ann['labels'], ann['difficult'], len(self.class_names))
             infos.append(info)
         return infos
