@@ -11,7 +11,7 @@ from vlrkit.registry import DATASETS
 from vlrkit.structures import collate
 
 PIPELINE = [dict(type='LoadImage'),
-            dict(type='Resize', scale=(64, 48), keep_ratio=False, interpolation='area'),
+            dict(type='Resize', scale=(48, 64), keep_ratio=False, interpolation='area'),
             dict(type='PackSample')]
 
 

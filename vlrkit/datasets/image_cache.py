@@ -10,7 +10,7 @@ which survives across runs.
 Config (the dataset's ``cache=``):
     type     'memory' or 'mmap'
     size     (h, w): every image stretched to this size (fixed-input classifiers), or
-    scale    (w, h) or int: fit inside it keeping the aspect ratio (as ``Resize(keep_ratio)``);
+    scale    (h, w) or int: fit inside it keeping the aspect ratio (as ``Resize(keep_ratio)``);
              neither: full resolution
     dir      mmap only: folder for the cache files (default ~/.cache/vlrkit/decoded_images)
     num_threads  decoding threads while building (default: CPU count)
@@ -47,7 +47,7 @@ def _target_shape(ori_h, ori_w, size, scale):
 
 
 def _decode(path, shape):
-    img = read_rgb(path, draft_size=(shape[1], shape[0]))
+    img = read_rgb(path, draft_shape=shape)
     if img.shape[:2] != tuple(shape):
         img = cv2.resize(img, (shape[1], shape[0]), interpolation=cv2.INTER_AREA)
     return img

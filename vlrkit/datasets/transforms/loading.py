@@ -11,16 +11,16 @@ from ..bad_input import BadInputError
 from .boxes import scale_boxes
 
 
-def read_rgb(path, draft_size=None):
+def read_rgb(path, draft_shape=None):
     """Decode ``path`` fully into (H, W, 3) uint8 RGB; BadInputError naming the file if it fails.
 
-    ``draft_size`` (w, h) lets the JPEG decoder skip detail: it decodes at the smallest
+    ``draft_shape`` (h, w) lets the JPEG decoder skip detail: it decodes at the smallest
     power-of-two reduction still at least that large, several times faster for big downscales.
     """
     try:
         with Image.open(path) as img:
-            if draft_size is not None:
-                img.draft('RGB', tuple(int(s) for s in draft_size))
+            if draft_shape is not None:
+                img.draft('RGB', (int(draft_shape[1]), int(draft_shape[0])))  # PIL wants (w, h)
             img.load()  # decode now: a truncated file fails here, not later in a transform
             return np.asarray(img.convert('RGB'))
     except FileNotFoundError:
