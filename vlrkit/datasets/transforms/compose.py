@@ -22,6 +22,7 @@ Image and bookkeeping, every size (h, w):
 plus ``img_id``, ``img_path``, ``sample_idx`` (the dataset index) and ``task``
 ('classification' or 'detection').
 """
+from ...errors import ConfigError
 from ...registry import TRANSFORMS
 
 
@@ -35,7 +36,7 @@ class Compose:
             if isinstance(t, dict):
                 t = TRANSFORMS.build(t)
             if not callable(t):
-                raise TypeError(f'pipeline step {t!r} is neither a config dict nor callable.')
+                raise ConfigError(f'pipeline step {t!r} is neither a config dict nor callable.')
             self.transforms.append(t)
 
     def __call__(self, results):
