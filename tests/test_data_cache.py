@@ -7,7 +7,7 @@ import torch
 
 from vlrkit.datasets.bad_input import BadInputError
 from vlrkit.errors import ConfigError
-from vlrkit.registry import DATASETS, IMAGE_CACHES
+from vlrkit.registry import DATASETS, IMAGE_CACHES, TRANSFORMS
 from vlrkit.structures import collate
 
 PIPELINE = [dict(type='LoadImage'),
@@ -106,3 +106,9 @@ def test_bad_cache_configs_say_what_to_change(tmp_path, voc_writer):
     with pytest.raises(ConfigError, match='no LoadImage'):
         DATASETS.build(dict(type='VOCDataset', data_root=str(root), pipeline=[],
                             cache=dict(type='memory', size=(8, 8))))
+    shared = [TRANSFORMS.build(dict(type='LoadImage'))]  # one instance in two datasets
+    cached = dict(type='VOCDataset', data_root=str(root), pipeline=shared,
+                  cache=dict(type='memory', size=(8, 8)))
+    DATASETS.build(cached)
+    with pytest.raises(ConfigError, match="another dataset's cache"):
+        DATASETS.build(cached)

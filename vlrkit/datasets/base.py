@@ -43,6 +43,10 @@ class AnnotatedImageDataset(torch.utils.data.Dataset):
             raise ConfigError(f'{self!r}: cache={self.cache_cfg} is set but the pipeline has no '
                               f"LoadImage step to read from it; start the pipeline with "
                               f"dict(type='LoadImage') or remove cache=.")
+        if any(loader.image_cache is not None for loader in loaders):
+            # Cache indices are this dataset's: another dataset's images would load silently.
+            raise ConfigError(f'{self!r}: its LoadImage already reads another dataset\'s cache; '
+                              f'give each dataset its own pipeline of config dicts.')
         self.image_cache = IMAGE_CACHES.build(self.cache_cfg, default_args=dict(
             img_paths=[info['img_path'] for info in self.data_infos], owner=repr(self)))
         for loader in loaders:
