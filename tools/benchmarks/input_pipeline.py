@@ -51,7 +51,7 @@ def replicated_devkit(out_dir, num_images):
 
 
 class NaiveLoader(torch.utils.data.Dataset):
-    """What a homework writes: PIL open + torchvision transforms, labels from a lookup."""
+    """The usual hand-written loader: PIL open + torchvision transforms, labels from a lookup."""
 
     def __init__(self, img_paths, labels, size):
         self.img_paths, self.labels = img_paths, labels
