@@ -40,8 +40,8 @@ def test_convnet_demo_beats_chance(tmp_path, one_thread):
     metrics = runner.test()
 
     infos = runner.test_dataloader.dataset.data_infos
-    targets = np.stack([i['cls_labels'] for i in infos])
-    difficult = np.stack([i['cls_difficult'] for i in infos])
+    targets = np.stack([i['img_labels'] for i in infos])
+    difficult = np.stack([i['img_difficult'] for i in infos])
     rng = np.random.default_rng(0)
     chance = np.mean([multilabel_map(rng.random(targets.shape), targets, difficult)[0] for _ in range(5)])
     print(f"demo mAP {metrics['multilabel/mAP']:.4f}, chance {chance:.4f}")

@@ -115,3 +115,23 @@ def test_zero_size_in_xml_means_unknown(tmp_path, voc_writer):
                                            '<width>0</width><height>0</height>'))
     sample = VOCDataset(root, mode='detection', pipeline=PIPELINE)[0]
     assert sample['ori_shape'] == (48, 64) and sample['boxes'].tolist() == [[2, 2, 30, 30]]
+
+
+def test_data_errors_are_user_errors_of_the_expected_kind(tmp_path, voc_writer):
+    """The CLI prints UserErrors as one line; each keeps the builtin type callers catch."""
+    from vlrkit.datasets.bad_input import DatasetNotFoundError
+    from vlrkit.errors import ConfigError, UserError
+    from vlrkit.registry import DATASETS, TRANSFORMS
+    with pytest.raises(DatasetNotFoundError, match='VOC2007') as missing:
+        DATASETS.build(dict(type='VOCDataset', data_root=str(tmp_path / 'nowhere')))
+    assert isinstance(missing.value, UserError) and isinstance(missing.value, FileNotFoundError)
+    root = voc_writer(tmp_path, {'a': [('dog', (2, 2, 30, 30), 0)]})
+    for cfg in (dict(type='VOCDataset', data_root=str(root), mode='segmentation'),
+                dict(type='ConcatDataset', datasets=[]),
+                dict(type='Digits', split='val')):
+        with pytest.raises(ConfigError):
+            DATASETS.build(cfg)
+    for cfg in (dict(type='RandomFlip', prob=2), dict(type='Normalize', std=(0, 1, 1)),
+                dict(type='Compose', transforms=[42])):
+        with pytest.raises(ConfigError):
+            TRANSFORMS.build(cfg)

@@ -6,12 +6,12 @@ import pytest
 import torch
 
 from vlrkit.datasets.bad_input import BadInputError
-from vlrkit.datasets.image_cache import build_image_cache
-from vlrkit.registry import DATASETS
+from vlrkit.errors import ConfigError
+from vlrkit.registry import DATASETS, IMAGE_CACHES, TRANSFORMS
 from vlrkit.structures import collate
 
 PIPELINE = [dict(type='LoadImage'),
-            dict(type='Resize', scale=(64, 48), keep_ratio=False, interpolation='area'),
+            dict(type='Resize', scale=(48, 64), keep_ratio=False, interpolation='area'),
             dict(type='PackSample')]
 
 
@@ -54,8 +54,8 @@ def test_mmap_cache_is_reused_and_workers_reopen_it(voc_samples_root, tmp_path):
 
 
 def test_cache_get_returns_private_copies(voc_samples_root):
-    cache = build_image_cache(dict(type='memory', size=(8, 8)),
-                              [voc_samples_root / 'VOC2007/JPEGImages/000001.jpg'])
+    cache = IMAGE_CACHES.build(dict(type='memory', size=(8, 8), img_paths=[
+        voc_samples_root / 'VOC2007/JPEGImages/000001.jpg']))
     img, ori_shape = cache.get(0)
     img[:] = 0
     assert cache.get(0)[0].any() and ori_shape == (500, 353)
@@ -84,3 +84,31 @@ def test_dataloader_with_workers(demo_voc_root):
     assert sum(len(b['images']) for b in batches) == 20
     assert batches[0]['images'].shape == (8, 3, 64, 64) and batches[0]['labels'].shape == (8, 20)
     assert np.isfinite(batches[0]['images'].numpy()).all()
+
+
+def test_cache_is_built_by_its_registry_and_held_by_load_image(tmp_path, voc_writer):
+    root = voc_writer(tmp_path, {'a': [('dog', (2, 2, 30, 30), 0)]}, size=(64, 48))
+    ds = voc(root, cache=dict(type='memory', size=(24, 32)))
+    assert isinstance(ds.image_cache, IMAGE_CACHES.get('memory'))
+    assert 'image_cache' not in ds.get_data_info(0)  # samples carry annotations only
+    assert ds.pipeline.transforms[0].image_cache is ds.image_cache
+    assert ds.image_cache.shapes[0].tolist() == [24, 32]  # size is (h, w)
+    copy = pickle.loads(pickle.dumps(ds))  # one cache, shared by dataset and loader
+    assert copy.pipeline.transforms[0].image_cache is copy.image_cache
+
+
+def test_bad_cache_configs_say_what_to_change(tmp_path, voc_writer):
+    root = voc_writer(tmp_path, {'a': [('dog', (2, 2, 30, 30), 0)]})
+    with pytest.raises(KeyError, match="did you mean 'mmap'"):
+        voc(root, cache=dict(type='mmapp', size=(8, 8)))
+    with pytest.raises(ConfigError, match='give one of them'):
+        voc(root, cache=dict(type='memory', size=(8, 8), scale=16))
+    with pytest.raises(ConfigError, match='no LoadImage'):
+        DATASETS.build(dict(type='VOCDataset', data_root=str(root), pipeline=[],
+                            cache=dict(type='memory', size=(8, 8))))
+    shared = [TRANSFORMS.build(dict(type='LoadImage'))]  # one instance in two datasets
+    cached = dict(type='VOCDataset', data_root=str(root), pipeline=shared,
+                  cache=dict(type='memory', size=(8, 8)))
+    DATASETS.build(cached)
+    with pytest.raises(ConfigError, match="another dataset's cache"):
+        DATASETS.build(cached)

@@ -1,4 +1,4 @@
-"""The thin data tools: make_demo_data.py and the input-pipeline benchmark run end to end."""
+"""The thin data tools: make_demo_data.py and the input-pipeline and voc_map benchmarks run end to end."""
 import importlib.util
 from pathlib import Path
 
@@ -28,3 +28,13 @@ def test_input_pipeline_benchmark_smoke(capsys):
                                      'vlrkit, memory cache'}
     assert all(rate > 0 for rate in result['median'].values())
     assert '| vlrkit, memory cache |' in capsys.readouterr().out
+
+
+def test_voc_map_benchmark_times_the_tests_generator_and_both_tools_agree(capsys):
+    """The benchmark's data come from the generator the voc_map tests check (no private copy)."""
+    module = load(TOOLS / 'benchmarks' / 'voc_map_speed.py')
+    from vlrkit.datasets.synthetic_detections import synthetic_detections
+    assert module.synthetic_detections is synthetic_detections
+    result = module.main(['--images', '20', '--repeats', '1', '--classes', '4', '--dets', '12'])
+    assert abs(result['ours_ap'] - result['coco_ap']) < 0.02 and 0.2 < result['ours_ap'] < 1
+    assert 'vlrkit voc_map' in capsys.readouterr().out

@@ -38,8 +38,8 @@ def assert_box_on_object(results, tol=1.5):
 
 
 @pytest.mark.parametrize('cfg', [
-    dict(type='Resize', scale=(1333, 800)),
-    dict(type='Resize', scale=(64, 96), keep_ratio=False),
+    dict(type='Resize', scale=(800, 1333)),
+    dict(type='Resize', scale=(96, 64), keep_ratio=False),
     dict(type='Resize', scale=50),
     dict(type='RandomFlip', prob=1.0),
     dict(type='CenterCrop', size=(60, 70)),
@@ -86,15 +86,26 @@ def test_flip_twice_and_resize_back_are_identities():
     results = flip(flip(painted()))
     np.testing.assert_array_equal(results['gt_boxes'], OBJ)
     np.testing.assert_array_equal(results['img'], painted()['img'])
-    up = TRANSFORMS.build(dict(type='Resize', scale=(240, 160), keep_ratio=False))
-    down = TRANSFORMS.build(dict(type='Resize', scale=(120, 80), keep_ratio=False))
+    up = TRANSFORMS.build(dict(type='Resize', scale=(160, 240), keep_ratio=False))
+    down = TRANSFORMS.build(dict(type='Resize', scale=(80, 120), keep_ratio=False))
     results = down(up(painted()))
     np.testing.assert_allclose(results['gt_boxes'], OBJ, atol=1e-4)
     assert results['scale_factor'] == (1.0, 1.0)
 
 
+def test_every_size_is_h_w():
+    """Resize, CenterCrop and RandomResizedCrop all read a non-square size as (h, w)."""
+    for cfg in (dict(type='Resize', scale=(96, 64), keep_ratio=False),
+                dict(type='CenterCrop', size=(96, 64)),
+                dict(type='RandomResizedCrop', size=(96, 64))):
+        results = TRANSFORMS.build(cfg)(painted())  # 80 x 120 (h x w)
+        assert results['img'].shape[:2] == results['img_shape'] == (96, 64), cfg
+    fitted = TRANSFORMS.build(dict(type='Resize', scale=(40, 1000)))(painted())
+    assert fitted['img'].shape[:2] == (40, 60)  # keep_ratio: the short side fits 40
+
+
 def test_scale_factor_maps_boxes_back_to_original_pixels():
-    pipeline = Compose([dict(type='Resize', scale=(500, 300)), dict(type='RandomFlip', prob=0.0),
+    pipeline = Compose([dict(type='Resize', scale=(300, 500)), dict(type='RandomFlip', prob=0.0),
                         dict(type='Normalize'), dict(type='Pad', size_divisor=32),
                         dict(type='PackSample')])
     sample = pipeline(painted())
@@ -107,8 +118,8 @@ def test_scale_factor_maps_boxes_back_to_original_pixels():
 
 def test_normalize_and_pack_classification():
     results = painted()
-    results.update(task='classification', cls_labels=np.eye(20, dtype=np.float32)[3],
-                   cls_difficult=np.zeros(20, bool))
+    results.update(task='classification', img_labels=np.eye(20, dtype=np.float32)[3],
+                   img_difficult=np.zeros(20, bool))
     pipeline = Compose([dict(type='Normalize', mean=(10, 20, 30), std=(2, 4, 5)),
                         dict(type='PackSample')])
     sample = pipeline(results)

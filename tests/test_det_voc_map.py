@@ -2,6 +2,7 @@
 import numpy as np
 import pytest
 
+from vlrkit.datasets.synthetic_detections import synthetic_detections
 from vlrkit.evaluation.functional import voc_map
 
 
@@ -114,37 +115,15 @@ def devkit_reference(results, anns, num_classes, iou_thr=0.5):
     return float(np.mean(aps))
 
 
-def random_case(seed, num_images=30, num_classes=3, difficult=True):
-    rng = np.random.default_rng(seed)
-    anns, results = [], []
-    for _ in range(num_images):
-        m = rng.integers(0, 5)
-        xy = rng.uniform(0, 80, (m, 2))
-        boxes = np.c_[xy, xy + rng.uniform(5, 40, (m, 2))]
-        labels = rng.integers(0, num_classes, m)
-        hard = rng.random(m) < (0.2 if difficult else 0)
-        anns.append(ann(boxes[~hard], labels[~hard], boxes[hard], labels[hard]))
-        per_class = []
-        for cls in range(num_classes):
-            own = boxes[labels == cls]
-            jitter = own + rng.normal(0, 3, own.shape)
-            noise_xy = rng.uniform(0, 80, (rng.integers(0, 3), 2))
-            noise = np.c_[noise_xy, noise_xy + 20]
-            found = np.vstack([jitter, jitter[:1], noise])   # a duplicate and some noise
-            per_class.append(np.c_[found, rng.random(len(found))])
-        results.append(per_class)
-    return results, anns
-
-
 @pytest.mark.parametrize('seed', [0, 1, 2])
 def test_agrees_with_devkit_loop(seed):
-    results, anns = random_case(seed)
+    results, anns = synthetic_detections(seed)
     assert voc_map(results, anns)[0] == pytest.approx(devkit_reference(results, anns, 3), abs=1e-12)
 
 
 def test_agrees_with_pycocotools_ap50_without_difficult():
     """COCOeval's AP50 for one area range and 101-point recall ~= VOC area AP at IoU 0.5."""
     from vlrkit.evaluation.functional.coco_format import coco_ap50
-    results, anns = random_case(7, num_images=40, difficult=False)
+    results, anns = synthetic_detections(7, num_images=40, difficult_prob=0)
     ours = voc_map(results, anns)[0]
     assert coco_ap50(results, anns) == pytest.approx(ours, abs=0.02)

@@ -36,6 +36,8 @@ def _registry(name, location):
 
 # Datasets: VOC, COCO json, image folders, IDX digits; each yields sample dicts (see structures.py).
 DATASETS = _registry('dataset', 'vlrkit.datasets')
+# Decoded-image caches a dataset's ``cache=`` names ('memory', 'mmap'); built with its image paths.
+IMAGE_CACHES = _registry('image_cache', 'vlrkit.datasets')
 # Pipeline steps applied to one sample dict: loading, geometric (box-aware), photometric, formatting.
 TRANSFORMS = _registry('transform', 'vlrkit.datasets.transforms')
 # Top-level models with the loss / predict / forward contract (classifier, localizer, FCOS).

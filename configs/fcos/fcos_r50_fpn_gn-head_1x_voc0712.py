@@ -21,7 +21,7 @@ model = dict(
         loss_centerness=dict(type='BCEWithLogitsLoss', loss_weight=1.0),
         test_cfg=dict(score_thr=0.05, nms_pre=1000, iou_thr=0.6, max_per_img=100,
                       score_mode='product')))
-image_scale = (1000, 600)
+image_scale = (600, 1000)
 train_pipeline = [
     dict(type='LoadImage'),
     dict(type='Resize', scale=image_scale, keep_ratio=True),

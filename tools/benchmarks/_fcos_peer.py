@@ -14,6 +14,7 @@ from torchvision.models.detection.anchor_utils import AnchorGenerator
 from torchvision.models.detection.backbone_utils import BackboneWithFPN
 
 from vlrkit.registry import MODELS
+from vlrkit.structures import image_pairs
 
 STRIDES = (8, 16, 32)
 
@@ -70,12 +71,11 @@ def torchvision_predict(model, batch):
     """Predictions in original pixels, like vlrkit's ``predict`` (input boxes / scale_factor)."""
     model.eval()
     count = batch['images'].shape[0]
-    heights_widths = batch.get('img_shape') or [tuple(batch['images'].shape[-2:])] * count
+    heights_widths = image_pairs(batch, 'img_shape', count, tuple(batch['images'].shape[-2:]))
     images = [img[:, :int(h), :int(w)] for img, (h, w) in zip(batch['images'], heights_widths)]
     outputs = model(images)
     results = []
-    for out, scale in zip(outputs, batch.get('scale_factor') or [(1.0, 1.0)] * count):
-        sx, sy = (float(v) for v in scale)
+    for out, (sx, sy) in zip(outputs, image_pairs(batch, 'scale_factor', count, (1.0, 1.0))):
         results.append(dict(boxes=out['boxes'] / out['boxes'].new_tensor([sx, sy, sx, sy]),
                             scores=out['scores'], labels=out['labels']))
     return results

@@ -92,8 +92,8 @@ def warm_up(args, root):
 def chance_map(cfg, seeds=5):
     """mAP of uniformly random scores on the test split (about the positive rate per class)."""
     dataset = DATASETS.build(cfg.test_dataloader.dataset)
-    targets = np.stack([info['cls_labels'] for info in dataset.data_infos])
-    difficult = np.stack([info['cls_difficult'] for info in dataset.data_infos])
+    targets = np.stack([info['img_labels'] for info in dataset.data_infos])
+    difficult = np.stack([info['img_difficult'] for info in dataset.data_infos])
     rng = np.random.default_rng(0)
     return float(np.mean([multilabel_map(rng.random(targets.shape), targets, difficult)[0]
                           for _ in range(seeds)]))

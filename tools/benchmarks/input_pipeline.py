@@ -51,7 +51,7 @@ def replicated_devkit(out_dir, num_images):
 
 
 class NaiveLoader(torch.utils.data.Dataset):
-    """What a homework writes: PIL open + torchvision transforms, labels from a lookup."""
+    """The usual hand-written loader: PIL open + torchvision transforms, labels from a lookup."""
 
     def __init__(self, img_paths, labels, size):
         self.img_paths, self.labels = img_paths, labels
@@ -107,7 +107,7 @@ def main(argv=None):
                             cache=dict(type=args.cache, size=(size, size), dir=tmp))
         build_s = time.perf_counter() - start
         naive = NaiveLoader([info['img_path'] for info in plain.data_infos],
-                            [info['cls_labels'] for info in plain.data_infos], size)
+                            [info['img_labels'] for info in plain.data_infos], size)
         loaders = {'naive PIL + torchvision': naive, 'vlrkit, no cache': plain,
                    f'vlrkit, {args.cache} cache': cached}
         rates = {name: [] for name in loaders}

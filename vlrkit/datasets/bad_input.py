@@ -15,6 +15,10 @@ class BadInputError(UserError, ValueError):
     """A data file is missing, unreadable or inconsistent; the message names it and the fix."""
 
 
+class DatasetNotFoundError(UserError, FileNotFoundError):
+    """A dataset's files are not where its config says; the message says what to put where."""
+
+
 class BadInputLog:
     """Raise or log-and-count a ``BadInputError``, depending on ``skip_bad``."""
 

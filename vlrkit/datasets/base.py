@@ -2,15 +2,19 @@
 
 A subclass only parses its annotation format into ``data_infos``: one dict per image with
 ``img_id``, ``img_path``, ``ori_shape`` ((h, w) or None when the annotation does not say) and
-its targets in the pipeline's intermediate keys (``gt_boxes``, ``gt_labels``, ``gt_difficult``,
-``cls_labels``, ``cls_difficult``, ``gt_label``; see ``transforms/compose.py``).
+its targets in the pipeline's intermediate keys: objects as ``gt_boxes``, ``gt_labels``,
+``gt_difficult``; image-level classification targets as ``img_labels`` (and ``img_difficult``);
+see ``transforms/compose.py``.
 Everything here is plain Python and numpy, so datasets pickle cheaply into DataLoader workers.
 """
 import numpy as np
 import torch
 
+from ..errors import ConfigError
+from ..registry import IMAGE_CACHES
 from .bad_input import BadInputError, BadInputLog
 from .transforms.compose import Compose
+from .transforms.loading import LoadImage
 
 
 class AnnotatedImageDataset(torch.utils.data.Dataset):
@@ -26,12 +30,27 @@ class AnnotatedImageDataset(torch.utils.data.Dataset):
         self.data_infos = []
 
     def build_cache(self):
-        """Decode every image once into the configured cache (call after data_infos is filled)."""
-        if self.cache_cfg is not None:
-            from .image_cache import build_image_cache
-            self.image_cache = build_image_cache(
-                self.cache_cfg, [info['img_path'] for info in self.data_infos],
-                owner=repr(self))
+        """Decode every image once into the configured cache and hand it to the pipeline's
+        ``LoadImage`` (call after data_infos is filled).
+
+        The loading step holds the cache rather than every sample dict carrying it, so the
+        samples stay plain annotation data and the cache is pickled once per worker.
+        """
+        if self.cache_cfg is None:
+            return
+        loaders = [t for t in self.pipeline.transforms if isinstance(t, LoadImage)]
+        if not loaders:
+            raise ConfigError(f'{self!r}: cache={self.cache_cfg} is set but the pipeline has no '
+                              f"LoadImage step to read from it; start the pipeline with "
+                              f"dict(type='LoadImage') or remove cache=.")
+        if any(loader.image_cache is not None for loader in loaders):
+            # Cache indices are this dataset's: another dataset's images would load silently.
+            raise ConfigError(f'{self!r}: its LoadImage already reads another dataset\'s cache; '
+                              f'give each dataset its own pipeline of config dicts.')
+        self.image_cache = IMAGE_CACHES.build(self.cache_cfg, default_args=dict(
+            img_paths=[info['img_path'] for info in self.data_infos], owner=repr(self)))
+        for loader in loaders:
+            loader.image_cache = self.image_cache
 
     def __len__(self):
         return len(self.data_infos)
@@ -41,8 +60,6 @@ class AnnotatedImageDataset(torch.utils.data.Dataset):
         info = self.data_infos[index]
         results = {k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in info.items()}
         results.update(task=self.task, num_classes=len(self.class_names), sample_idx=index)
-        if self.image_cache is not None:
-            results['image_cache'] = self.image_cache
         return results
 
     def __getitem__(self, index):

@@ -6,8 +6,9 @@ from pathlib import Path
 
 import numpy as np
 
+from ..errors import ConfigError
 from ..registry import DATASETS
-from .bad_input import BadInputError
+from .bad_input import BadInputError, DatasetNotFoundError
 from .base import AnnotatedImageDataset
 from .voc import BOX_TOLERANCE_PX, multilabel_targets
 
@@ -31,11 +32,11 @@ class CocoDataset(AnnotatedImageDataset):
                  filter_empty=False, skip_bad=False, cache=None):
         from pycocotools.coco import COCO
         if mode not in ('classification', 'detection'):
-            raise ValueError(f"CocoDataset mode={mode!r}; use 'classification' or 'detection'.")
+            raise ConfigError(f"CocoDataset mode={mode!r}; use 'classification' or 'detection'.")
         self.task = mode
         self.ann_file, self.img_dir = Path(ann_file), Path(img_dir)
         if not self.ann_file.is_file():
-            raise FileNotFoundError(f'COCO annotation file {self.ann_file} not found.')
+            raise DatasetNotFoundError(f'COCO annotation file {self.ann_file} not found.')
         try:
             with contextlib.redirect_stdout(io.StringIO()):  # pycocotools prints progress
                 self.coco = COCO(str(self.ann_file))
@@ -47,7 +48,7 @@ class CocoDataset(AnnotatedImageDataset):
         by_name = {c['name']: c['id'] for c in cats}
         unknown = [c for c in classes if c not in by_name]
         if unknown:
-            raise ValueError(f'{self.ann_file} has no categories {unknown}; it has '
+            raise ConfigError(f'{self.ann_file} has no categories {unknown}; it has '
                              f'{sorted(by_name)}.')
         self.class_names = tuple(classes)
         self.cat_to_label = {by_name[name]: i for i, name in enumerate(self.class_names)}
@@ -97,7 +98,7 @@ class CocoDataset(AnnotatedImageDataset):
                     gt_labels=np.asarray(labels, np.int64),
                     gt_difficult=np.asarray(crowd, bool))
         if self.task == 'classification':
-            info['cls_labels'], info['cls_difficult'] = multilabel_targets(
+            info['img_labels'], info['img_difficult'] = multilabel_targets(
                 info['gt_labels'], info['gt_difficult'], len(self.class_names))
         return info
 

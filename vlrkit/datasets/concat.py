@@ -1,6 +1,7 @@
 """Several datasets read as one, e.g. VOC2007 trainval + VOC2012 trainval ("07+12")."""
 import torch
 
+from ..errors import ConfigError
 from ..registry import DATASETS
 
 
@@ -15,11 +16,11 @@ class ConcatDataset(torch.utils.data.ConcatDataset):
     def __init__(self, datasets):
         built = [DATASETS.build(d) if isinstance(d, dict) else d for d in datasets]
         if not built:
-            raise ValueError('ConcatDataset needs at least one dataset in datasets=[...].')
+            raise ConfigError('ConcatDataset needs at least one dataset in datasets=[...].')
         names = [tuple(getattr(d, 'class_names', ())) for d in built]
         for i, other in enumerate(names[1:], start=1):
             if other != names[0]:
-                raise ValueError(
+                raise ConfigError(
                     f'ConcatDataset: dataset 0 ({built[0]!r}) and dataset {i} ({built[i]!r}) '
                     f'have different class_names ({names[0]} vs {other}); give every part the '
                     f'same classes=.')

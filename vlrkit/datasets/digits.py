@@ -11,6 +11,7 @@ from sklearn.datasets import load_digits
 from sklearn.model_selection import train_test_split
 from torch.utils.data import Dataset
 
+from ..errors import ConfigError
 from ..registry import DATASETS
 
 
@@ -22,7 +23,7 @@ class Digits(Dataset):
 
     def __init__(self, split='train', image_size=28, test_size=0.2, mean=0.5, std=0.5):
         if split not in ('train', 'test'):
-            raise ValueError(f"Digits split={split!r}; use 'train' or 'test'")
+            raise ConfigError(f"Digits split={split!r}; use 'train' or 'test'")
         data = load_digits()
         indices = torch.arange(len(data.target))
         train_idx, test_idx = train_test_split(indices.numpy(), test_size=test_size,

@@ -7,16 +7,18 @@ uint8 pixels either in RAM (``type='memory'``) or in a numpy memory-mapped file
 (``type='mmap'``), which the OS page cache shares between DataLoader workers and DDP ranks and
 which survives across runs.
 
-Config (the dataset's ``cache=``):
+A dataset's ``cache=`` config is built through the ``IMAGE_CACHES`` registry, with the dataset's
+image paths added:
     type     'memory' or 'mmap'
-    size     (h, w): every image stretched to this size (fixed-input classifiers), or
-    scale    (w, h) or int: fit inside it keeping the aspect ratio (as ``Resize(keep_ratio)``);
+    size     (h, w) or int: every image stretched to this size (fixed-input classifiers), or
+    scale    (h, w) or int: fit inside it keeping the aspect ratio (as ``Resize(keep_ratio)``);
              neither: full resolution
     dir      mmap only: folder for the cache files (default ~/.cache/vlrkit/decoded_images)
     num_threads  decoding threads while building (default: CPU count)
 
-The pipeline after ``LoadImage`` sees the cached size; boxes and ``scale_factor`` are scaled to
-it, so a following ``Resize`` to the same size is a no-op.
+The dataset hands the built cache to its pipeline's ``LoadImage``, which then reads image
+``sample_idx`` from it instead of the file; the pipeline after it sees the cached size, with
+boxes and ``scale_factor`` scaled to it, so a following ``Resize`` to the same size is a no-op.
 """
 import hashlib
 import json
@@ -29,6 +31,8 @@ import cv2
 import numpy as np
 from PIL import Image
 
+from ..errors import ConfigError
+from ..registry import IMAGE_CACHES
 from .bad_input import BadInputError
 from .transforms.loading import read_rgb
 from .transforms.resize import rescaled_size
@@ -40,14 +44,26 @@ DEFAULT_DIR = Path('~/.cache/vlrkit/decoded_images')
 
 def _target_shape(ori_h, ori_w, size, scale):
     if size is not None:
-        return int(size[0]), int(size[1])
+        return size
     if scale is not None:
         return rescaled_size(ori_h, ori_w, scale, keep_ratio=True)
     return ori_h, ori_w
 
 
+def _checked_sizes(size, scale, owner):
+    """``size`` as an (h, w) list and ``scale`` as an int or list (json-able for the cache key)."""
+    if size is not None and scale is not None:
+        raise ConfigError(f'{owner}: cache= gives size (fixed (h, w)) and scale (keep ratio); '
+                          f'give one of them.')
+    if size is not None:
+        size = [int(size), int(size)] if isinstance(size, int) else [int(s) for s in size]
+    if isinstance(scale, (list, tuple)):
+        scale = list(scale)
+    return size, scale
+
+
 def _decode(path, shape):
-    img = read_rgb(path, draft_size=(shape[1], shape[0]))
+    img = read_rgb(path, draft_shape=shape)
     if img.shape[:2] != tuple(shape):
         img = cv2.resize(img, (shape[1], shape[0]), interpolation=cv2.INTER_AREA)
     return img
@@ -55,6 +71,8 @@ def _decode(path, shape):
 
 class DecodedImageCache:
     """Resized uint8 images in one flat buffer; ``get(i)`` -> (image (h, w, 3), ori_shape).
+
+    The registered subclasses below decide where the buffer lives and how it is built.
 
     An image that failed to decode while building keeps its error, raised again by ``get`` so
     the dataset's ``skip_bad`` policy applies to it like to any other broken file.
@@ -139,52 +157,72 @@ def _cache_key(img_paths, size, scale):
     return digest.hexdigest()[:20]
 
 
-def build_image_cache(cfg, img_paths, owner='dataset'):
-    """Build (or, for mmap, reopen) the cache of ``img_paths`` described by ``cfg``."""
-    cfg = dict(cfg)
-    kind = cfg.pop('type', 'memory')
-    size, scale = cfg.pop('size', None), cfg.pop('scale', None)
-    cache_dir = Path(cfg.pop('dir', DEFAULT_DIR)).expanduser()
-    num_threads = cfg.pop('num_threads', None) or os.cpu_count() or 1
-    if cfg:
-        raise ValueError(f'cache config has unknown keys {sorted(cfg)}; use type, size, scale, '
-                         f'dir, num_threads.')
-    if kind not in ('memory', 'mmap'):
-        raise ValueError(f"cache type={kind!r}; use 'memory' or 'mmap'.")
-    if size is not None and scale is not None:
-        raise ValueError('cache: give size=(h, w) (fixed) or scale= (keep ratio), not both.')
-    size = None if size is None else [int(s) for s in ((size, size) if isinstance(size, int)
-                                                       else size)]
-    scale = None if scale is None else (list(scale) if isinstance(scale, (list, tuple))
-                                        else scale)
-    img_paths = [str(p) for p in img_paths]
-
-    if kind == 'mmap':
-        key = _cache_key(img_paths, size, scale)
-        data_path = cache_dir / f'{key}.u8'
-        index_path = cache_dir / f'{key}.json'
-        if index_path.is_file() and data_path.is_file():
-            index = json.loads(index_path.read_text())
-            logger.info('%s: using decoded-image cache %s', owner, data_path)
-            return DecodedImageCache(None, np.asarray(index['offsets'], dtype=np.int64),
-                                     np.asarray(index['shapes'], dtype=np.int64).reshape(-1, 2),
-                                     np.asarray(index['ori_shapes'],
-                                                dtype=np.int64).reshape(-1, 2),
-                                     {int(k): v for k, v in index['errors'].items()},
-                                     path=str(data_path))
-
-    ori_shapes, shapes, errors = _plan(img_paths, size, scale)
+def _layout(shapes):
+    """Start of each image in the flat buffer, and the buffer's length."""
     sizes = shapes[:, 0] * shapes[:, 1] * 3
-    offsets = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
-    total = int(sizes.sum())
-    logger.info('%s: decoding %d images into a %s cache (%.1f MB)', owner, len(img_paths), kind,
-                total / 2**20)
-    if kind == 'memory':
+    return np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64), int(sizes.sum())
+
+
+def _warn_errors(owner, errors):
+    if errors:
+        logger.warning('%s: %d images could not be decoded into the cache, e.g. %s',
+                       owner, len(errors), next(iter(errors.values())))
+
+
+@IMAGE_CACHES.register_module(name='memory')
+class MemoryImageCache(DecodedImageCache):
+    """The cache in RAM, built anew by every run; forked DataLoader workers share its pages.
+
+    ``dir`` is accepted and unused, so a config switches between 'memory' and 'mmap' by its
+    ``type`` alone.
+    """
+
+    def __init__(self, img_paths, size=None, scale=None, dir=None,  # noqa: A002
+                 num_threads=None, owner='dataset'):
+        size, scale = _checked_sizes(size, scale, owner)
+        img_paths = [str(p) for p in img_paths]
+        ori_shapes, shapes, errors = _plan(img_paths, size, scale)
+        offsets, total = _layout(shapes)
+        logger.info('%s: decoding %d images into a memory cache (%.1f MB)', owner,
+                    len(img_paths), total / 2**20)
         buffer = np.zeros(max(total, 1), dtype=np.uint8)
-        _fill(buffer, img_paths, offsets, shapes, errors, num_threads)
-        path = None
-    else:
-        cache_dir.mkdir(parents=True, exist_ok=True)
+        _fill(buffer, img_paths, offsets, shapes, errors, num_threads or os.cpu_count() or 1)
+        _warn_errors(owner, errors)
+        super().__init__(buffer, offsets, shapes, ori_shapes, errors)
+
+
+@IMAGE_CACHES.register_module(name='mmap')
+class MmapImageCache(DecodedImageCache):
+    """The cache in a memory-mapped file under ``dir``, keyed by the images' paths, sizes and
+    mtimes and the target size: later runs (and every DDP rank) reopen it instead of decoding."""
+
+    def __init__(self, img_paths, size=None, scale=None, dir=DEFAULT_DIR,  # noqa: A002
+                 num_threads=None, owner='dataset'):
+        size, scale = _checked_sizes(size, scale, owner)
+        img_paths = [str(p) for p in img_paths]
+        cache_dir = Path(dir).expanduser()
+        key = _cache_key(img_paths, size, scale)
+        data_path, index_path = cache_dir / f'{key}.u8', cache_dir / f'{key}.json'
+        if not (index_path.is_file() and data_path.is_file()):
+            self._write(img_paths, size, scale, data_path, index_path,
+                        num_threads or os.cpu_count() or 1, owner)
+        else:
+            logger.info('%s: using decoded-image cache %s', owner, data_path)
+        index = json.loads(index_path.read_text())
+        super().__init__(None, np.asarray(index['offsets'], dtype=np.int64),
+                         np.asarray(index['shapes'], dtype=np.int64).reshape(-1, 2),
+                         np.asarray(index['ori_shapes'], dtype=np.int64).reshape(-1, 2),
+                         {int(k): v for k, v in index['errors'].items()}, path=str(data_path))
+
+    @staticmethod
+    def _write(img_paths, size, scale, data_path, index_path, num_threads, owner):
+        """Decode into temp files renamed into place, the index last: its presence means the
+        data is complete, so racing processes never read a half-written cache."""
+        ori_shapes, shapes, errors = _plan(img_paths, size, scale)
+        offsets, total = _layout(shapes)
+        logger.info('%s: decoding %d images into a mmap cache (%.1f MB)', owner,
+                    len(img_paths), total / 2**20)
+        data_path.parent.mkdir(parents=True, exist_ok=True)
         tmp = data_path.with_name(f'{data_path.name}.tmp-{os.getpid()}')
         buffer = np.memmap(tmp, dtype=np.uint8, mode='w+', shape=(max(total, 1),))
         _fill(buffer, img_paths, offsets, shapes, errors, num_threads)
@@ -195,9 +233,5 @@ def build_image_cache(cfg, img_paths, owner='dataset'):
                      ori_shapes=ori_shapes.tolist(), errors={str(k): v for k, v in errors.items()})
         tmp_index = index_path.with_name(f'{index_path.name}.tmp-{os.getpid()}')
         tmp_index.write_text(json.dumps(index))
-        os.replace(tmp_index, index_path)  # written last: its presence means the data is complete
-        buffer, path = None, str(data_path)
-    if errors:
-        logger.warning('%s: %d images could not be decoded into the cache, e.g. %s',
-                       owner, len(errors), next(iter(errors.values())))
-    return DecodedImageCache(buffer, offsets, shapes, ori_shapes, errors, path=path)
+        os.replace(tmp_index, index_path)
+        _warn_errors(owner, errors)

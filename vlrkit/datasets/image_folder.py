@@ -2,6 +2,7 @@
 from pathlib import Path
 
 from ..registry import DATASETS
+from .bad_input import DatasetNotFoundError
 from .base import AnnotatedImageDataset
 
 IMG_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.bmp', '.webp')
@@ -23,17 +24,17 @@ class ImageFolderDataset(AnnotatedImageDataset):
                  extensions=IMG_EXTENSIONS, skip_bad=False, cache=None):
         self.split_dir = Path(data_root) / split
         if not self.split_dir.is_dir():
-            raise FileNotFoundError(f'{self.split_dir} not found: ImageFolderDataset expects '
+            raise DatasetNotFoundError(f'{self.split_dir} not found: ImageFolderDataset expects '
                                     f'data_root/<split>/<class>/<image> (data_root={data_root!r}, '
                                     f'split={split!r}).')
         found = sorted(p.name for p in self.split_dir.iterdir() if p.is_dir())
         self.class_names = tuple(classes) if classes is not None else tuple(found)
         missing = [c for c in self.class_names if c not in found]
         if missing:
-            raise FileNotFoundError(f'{self.split_dir} has no folder for classes {missing}; '
+            raise DatasetNotFoundError(f'{self.split_dir} has no folder for classes {missing}; '
                                     f'found {found}.')
         if not self.class_names:
-            raise FileNotFoundError(f'{self.split_dir} has no class sub-folders.')
+            raise DatasetNotFoundError(f'{self.split_dir} has no class sub-folders.')
         super().__init__(pipeline, skip_bad, cache, owner=str(self.split_dir))
         exts = tuple(e.lower() for e in extensions)
         for label, name in enumerate(self.class_names):
@@ -41,9 +42,9 @@ class ImageFolderDataset(AnnotatedImageDataset):
                 if path.is_file() and path.suffix.lower() in exts:
                     self.data_infos.append(dict(
                         img_id=str(path.relative_to(self.split_dir).with_suffix('')),
-                        img_path=str(path), ori_shape=None, gt_label=label))
+                        img_path=str(path), ori_shape=None, img_labels=label))
         if not self.data_infos:
-            raise FileNotFoundError(f'{self.split_dir}: no images with endings {exts}.')
+            raise DatasetNotFoundError(f'{self.split_dir}: no images with endings {exts}.')
         self.build_cache()
 
     def __repr__(self):

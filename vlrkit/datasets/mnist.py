@@ -12,7 +12,9 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 
+from ..errors import ConfigError
 from ..registry import DATASETS
+from .bad_input import BadInputError, DatasetNotFoundError
 
 IDX_DTYPES = {0x08: np.uint8, 0x09: np.int8, 0x0B: '>i2', 0x0C: '>i4', 0x0D: '>f4', 0x0E: '>f8'}
 
@@ -24,14 +26,14 @@ def read_idx(path):
     with opener(path, 'rb') as f:
         raw = f.read()
     if len(raw) < 4 or raw[0] != 0 or raw[1] != 0 or raw[2] not in IDX_DTYPES:
-        raise ValueError(f'{path} is not an IDX file (bad magic number {raw[:4].hex()})')
+        raise BadInputError(f'{path} is not an IDX file (bad magic number {raw[:4].hex()})')
     ndim = raw[3]
     shape = struct.unpack(f'>{ndim}I', raw[4:4 + 4 * ndim])
     dtype = np.dtype(IDX_DTYPES[raw[2]])
     body = raw[4 + 4 * ndim:]
     expected = int(np.prod(shape)) * dtype.itemsize
     if len(body) != expected:
-        raise ValueError(f'{path}: header says shape {shape} ({expected} bytes) but the file holds '
+        raise BadInputError(f'{path}: header says shape {shape} ({expected} bytes) but the file holds '
                          f'{len(body)} bytes; the download is truncated or corrupt')
     return np.frombuffer(body, dtype=dtype).reshape(shape)
 
@@ -48,18 +50,18 @@ class MNIST(Dataset):
 
     def __init__(self, data_root, split='train'):
         if split not in self.files:
-            raise ValueError(f"{type(self).__name__} split={split!r}; use 'train' or 'test'")
+            raise ConfigError(f"{type(self).__name__} split={split!r}; use 'train' or 'test'")
         root = Path(data_root)
         paths = [root / name for name in self.files[split]]
         missing = [p for p in paths if not p.is_file()]
         if missing:
-            raise FileNotFoundError(
+            raise DatasetNotFoundError(
                 f'{type(self).__name__}: missing {", ".join(str(p) for p in missing)}. Download '
                 f'{", ".join(self.url + p.name for p in missing)} on a machine with internet and put '
                 f'the .gz files (unextracted) in {root}/')
         images, labels = (read_idx(p) for p in paths)
         if len(images) != len(labels):
-            raise ValueError(f'{paths[0]} has {len(images)} images but {paths[1]} has {len(labels)} labels')
+            raise BadInputError(f'{paths[0]} has {len(images)} images but {paths[1]} has {len(labels)} labels')
         self.images = (torch.from_numpy(images.copy()).float().unsqueeze(1) / 255 - self.mean) / self.std
         self.labels = torch.from_numpy(labels.astype(np.int64))
 

@@ -15,8 +15,9 @@ from pathlib import Path
 
 import numpy as np
 
+from ..errors import ConfigError
 from ..registry import DATASETS
-from .bad_input import BadInputError
+from .bad_input import BadInputError, DatasetNotFoundError
 from .base import AnnotatedImageDataset
 
 VOC_CLASSES = ('aeroplane', 'bicycle', 'bird', 'boat', 'bottle', 'bus', 'car', 'cat', 'chair',
@@ -169,7 +170,7 @@ class VOCDataset(AnnotatedImageDataset):
     def __init__(self, data_root, year='2007', split='trainval', mode='classification',
                  pipeline=(), classes=VOC_CLASSES, skip_bad=False, cache=None):
         if mode not in ('classification', 'detection'):
-            raise ValueError(f"VOCDataset mode={mode!r}; use 'classification' or 'detection'.")
+            raise ConfigError(f"VOCDataset mode={mode!r}; use 'classification' or 'detection'.")
         self.data_root = Path(data_root)
         self.year = str(year)
         self.split = split
@@ -179,7 +180,7 @@ class VOCDataset(AnnotatedImageDataset):
         self.voc_dir = self.data_root / f'VOC{self.year}'
         split_file = self.voc_dir / 'ImageSets' / 'Main' / f'{split}.txt'
         if not split_file.is_file():
-            raise FileNotFoundError(missing_voc_message(split_file, data_root, self.year))
+            raise DatasetNotFoundError(missing_voc_message(split_file, data_root, self.year))
         ids = [line.split()[0] for line in split_file.read_text().splitlines() if line.strip()]
         self.data_infos = self._load_annotations(ids)
         self.build_cache()
@@ -207,7 +208,7 @@ class VOCDataset(AnnotatedImageDataset):
                         ori_shape=ori_shape, gt_boxes=ann['boxes'], gt_labels=ann['labels'],
                         gt_difficult=ann['difficult'], gt_truncated=ann['truncated'])
             if self.task == 'classification':
-                info['cls_labels'], info['cls_difficult'] = multilabel_targets(
+                info['img_labels'], info['img_difficult'] = multilabel_targets(
                     ann['labels'], ann['difficult'], len(self.class_names))
             infos.append(info)
         return infos

@@ -4,6 +4,7 @@ import random
 import cv2
 import numpy as np
 
+from ...errors import ConfigError
 from ...registry import TRANSFORMS
 
 
@@ -16,7 +17,7 @@ class ColorJitter:
 
     def __init__(self, brightness=0.0, contrast=0.0, saturation=0.0, hue=0.0, prob=1.0):
         if not 0.0 <= hue <= 0.5:
-            raise ValueError(f'ColorJitter hue={hue} must be in [0, 0.5] (fraction of a turn).')
+            raise ConfigError(f'ColorJitter hue={hue} must be in [0, 0.5] (fraction of a turn).')
         self.brightness, self.contrast = brightness, contrast
         self.saturation, self.hue, self.prob = saturation, hue, prob
 

@@ -1,15 +1,28 @@
 """A pipeline: transform configs built through TRANSFORMS and applied in order to one dict.
 
-Between loading and packing, a pipeline passes an *intermediate* dict with these keys:
+Between loading and packing, a pipeline passes an *intermediate* dict. Its keys are the one
+vocabulary every dataset writes and every transform reads; ``PackSample`` turns it into the
+sample of ``vlrkit.structures``.
+
+Targets, one set per level of annotation (a task uses exactly one label key):
+    gt_boxes      float32 (M, 4) x1, y1, x2, y2 in pixels of the current ``img``     objects
+    gt_labels     int64 (M,) class index per object (the label key of detection)    objects
+    gt_difficult  bool (M,); gt_truncated bool (M,)                                 objects
+    img_labels    the label key of classification: an int class index (single-label) or
+                  float32 (K,) multi-hot (multi-label)                              image
+    img_difficult bool (K,), multi-label only: classes present only as difficult    image
+A transform that drops objects drops them from every ``gt_`` key together
+(``boxes.OBJECT_KEYS``); image-level keys never change with the geometry. A classification
+dataset may keep its objects (``gt_boxes``...) for weakly-supervised localisation scores.
+
+Image and bookkeeping, every size (h, w):
     img           numpy (H, W, 3) RGB, uint8 until ``Normalize`` makes it float32
-    gt_boxes      float32 (M, 4) x1, y1, x2, y2 in pixels of the current ``img``
-    gt_labels     int64 (M,); gt_difficult, gt_truncated bool (M,)
     ori_shape     (h, w) on disk; img_shape (h, w) now, before padding; pad_shape (h, w) after it
-    scale_factor  (sx, sy): current pixels per original pixel
-plus ``img_id``, ``img_path``, ``task`` ('classification' or 'detection') and, for
-classification, the image-level ``cls_labels`` (K,) and ``cls_difficult`` (K,).
-``PackSample`` turns it into the sample of ``vlrkit.structures``.
+    scale_factor  (sx, sy): current pixels per original pixel (x first, as boxes are)
+plus ``img_id``, ``img_path``, ``sample_idx`` (the dataset index) and ``task``
+('classification' or 'detection').
 """
+from ...errors import ConfigError
 from ...registry import TRANSFORMS
 
 
@@ -23,7 +36,7 @@ class Compose:
             if isinstance(t, dict):
                 t = TRANSFORMS.build(t)
             if not callable(t):
-                raise TypeError(f'pipeline step {t!r} is neither a config dict nor callable.')
+                raise ConfigError(f'pipeline step {t!r} is neither a config dict nor callable.')
             self.transforms.append(t)
 
     def __call__(self, results):

@@ -8,6 +8,7 @@ import random
 
 import numpy as np
 
+from ...errors import ConfigError
 from ...registry import TRANSFORMS
 from .boxes import crop_boxes
 from .resize import INTERPOLATIONS, resize_image_and_boxes
@@ -63,7 +64,7 @@ class RandomResizedCrop:
     def __init__(self, size, scale=(0.08, 1.0), ratio=(3 / 4, 4 / 3), min_visibility=0.0,
                  interpolation='bilinear'):
         if interpolation not in INTERPOLATIONS:
-            raise ValueError(f'RandomResizedCrop interpolation={interpolation!r}; use one of '
+            raise ConfigError(f'RandomResizedCrop interpolation={interpolation!r}; use one of '
                              f'{", ".join(INTERPOLATIONS)}.')
         self.size = _size_hw(size)
         self.scale = tuple(scale)

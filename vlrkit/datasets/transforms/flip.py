@@ -3,6 +3,7 @@ import random
 
 import numpy as np
 
+from ...errors import ConfigError
 from ...registry import TRANSFORMS
 from .boxes import flip_boxes
 
@@ -16,7 +17,7 @@ class RandomFlip:
 
     def __init__(self, prob=0.5):
         if not 0.0 <= prob <= 1.0:
-            raise ValueError(f'RandomFlip prob={prob} must be in [0, 1].')
+            raise ConfigError(f'RandomFlip prob={prob} must be in [0, 1].')
         self.prob = prob
 
     def __call__(self, results):

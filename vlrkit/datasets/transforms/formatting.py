@@ -21,10 +21,12 @@ def image_to_tensor(img):
 class PackSample:
     """Tensor ``image`` (C, H, W) plus the task's targets and ``meta_keys``.
 
-    detection: ``boxes`` (M, 4) float, ``labels`` (M,) long, ``difficult`` (M,) bool.
-    multi-label classification: ``labels`` (K,) float multi-hot, ``difficult`` (K,) bool and
-    ``objects`` = dict(boxes, labels, difficult) after the geometric transforms.
-    single-label classification: ``labels`` long scalar.
+    detection, from ``gt_boxes``/``gt_labels``/``gt_difficult``: ``boxes`` (M, 4) float,
+    ``labels`` (M,) long, ``difficult`` (M,) bool.
+    classification, from ``img_labels`` (and ``img_difficult``): ``labels`` a long scalar
+    (single-label) or (K,) float multi-hot with ``difficult`` (K,) bool (multi-label), plus
+    ``objects`` = dict(boxes, labels, difficult) after the geometric transforms when the dataset
+    kept its objects. The intermediate keys are listed in ``compose.py``.
     """
 
     def __init__(self, meta_keys=DEFAULT_META_KEYS):
@@ -36,18 +38,23 @@ class PackSample:
                     labels=torch.as_tensor(results['gt_labels'], dtype=torch.long),
                     difficult=torch.as_tensor(results['gt_difficult'], dtype=torch.bool))
 
+    @staticmethod
+    def _image_targets(results):
+        labels = results['img_labels']
+        if np.ndim(labels) == 0:  # single-label: one class index
+            return dict(labels=torch.tensor(int(labels), dtype=torch.long))
+        return dict(labels=torch.as_tensor(labels, dtype=torch.float32),
+                    difficult=torch.as_tensor(results['img_difficult'], dtype=torch.bool))
+
     def __call__(self, results):
         sample = {'image': image_to_tensor(results['img'])}
         task = results.get('task', 'detection' if 'gt_boxes' in results else 'classification')
         if task == 'detection':
             sample.update(self._objects(results))
-        elif 'cls_labels' in results:
-            sample['labels'] = torch.as_tensor(results['cls_labels'], dtype=torch.float32)
-            sample['difficult'] = torch.as_tensor(results['cls_difficult'], dtype=torch.bool)
+        elif 'img_labels' in results:
+            sample.update(self._image_targets(results))
             if 'gt_boxes' in results:
                 sample['objects'] = self._objects(results)
-        elif 'gt_label' in results:
-            sample['labels'] = torch.tensor(int(results['gt_label']), dtype=torch.long)
         for key in self.meta_keys:
             if key in results:
                 value = results[key]

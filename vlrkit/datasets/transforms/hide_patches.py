@@ -8,6 +8,7 @@ still there, only partly visible.
 """
 import numpy as np
 
+from ...errors import ConfigError
 from ...registry import TRANSFORMS
 from .normalize import IMAGENET_MEAN
 
@@ -26,9 +27,9 @@ class HideAndSeek:
 
     def __init__(self, patch_size=16, prob=0.5, fill=IMAGENET_MEAN):
         if int(patch_size) < 1:
-            raise ValueError(f'HideAndSeek patch_size={patch_size}; give a side of at least 1 pixel')
+            raise ConfigError(f'HideAndSeek patch_size={patch_size}; give a side of at least 1 pixel')
         if not 0.0 <= prob < 1.0:
-            raise ValueError(f'HideAndSeek prob={prob}; it must be in [0, 1)')
+            raise ConfigError(f'HideAndSeek prob={prob}; it must be in [0, 1)')
         self.patch_size = int(patch_size)
         self.prob = prob
         self.fill = np.asarray(fill, dtype=np.float32)

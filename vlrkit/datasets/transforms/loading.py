@@ -11,16 +11,16 @@ from ..bad_input import BadInputError
 from .boxes import scale_boxes
 
 
-def read_rgb(path, draft_size=None):
+def read_rgb(path, draft_shape=None):
     """Decode ``path`` fully into (H, W, 3) uint8 RGB; BadInputError naming the file if it fails.
 
-    ``draft_size`` (w, h) lets the JPEG decoder skip detail: it decodes at the smallest
+    ``draft_shape`` (h, w) lets the JPEG decoder skip detail: it decodes at the smallest
     power-of-two reduction still at least that large, several times faster for big downscales.
     """
     try:
         with Image.open(path) as img:
-            if draft_size is not None:
-                img.draft('RGB', tuple(int(s) for s in draft_size))
+            if draft_shape is not None:
+                img.draft('RGB', (int(draft_shape[1]), int(draft_shape[0])))  # PIL wants (w, h)
             img.load()  # decode now: a truncated file fails here, not later in a transform
             return np.asarray(img.convert('RGB'))
     except FileNotFoundError:
@@ -35,14 +35,19 @@ class LoadImage:
     """Load ``img_path`` into ``img`` and set ``ori_shape``/``img_shape``/``scale_factor``.
 
     If the annotation declared an image size that disagrees with the file, the boxes refer to a
-    different image: that is an error, not something to guess around. With a decoded-image cache
-    (dataset ``cache=``) the cached, already resized image is used and the boxes are scaled to it.
+    different image: that is an error, not something to guess around.
+
+    ``image_cache``: a dataset built with ``cache=`` hands its decoded-image cache to this step
+    once, at build time; the cached, already resized image of ``sample_idx`` is then used and
+    the boxes are scaled to it.
     """
 
+    def __init__(self):
+        self.image_cache = None
+
     def __call__(self, results):
-        cache = results.pop('image_cache', None)
-        if cache is not None:
-            img, ori_shape = cache.get(results['sample_idx'])
+        if self.image_cache is not None:
+            img, ori_shape = self.image_cache.get(results['sample_idx'])
         else:
             img = read_rgb(results['img_path'])
             ori_shape = img.shape[:2]

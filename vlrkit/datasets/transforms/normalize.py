@@ -1,6 +1,7 @@
 """Subtract the channel mean and divide by the std (RGB, 0-255 scale, ImageNet by default)."""
 import numpy as np
 
+from ...errors import ConfigError
 from ...registry import TRANSFORMS
 
 IMAGENET_MEAN = (123.675, 116.28, 103.53)
@@ -15,7 +16,7 @@ class Normalize:
         self.mean = np.asarray(mean, dtype=np.float32)
         self.std = np.asarray(std, dtype=np.float32)
         if np.any(self.std <= 0):
-            raise ValueError(f'Normalize std={std} must be positive.')
+            raise ConfigError(f'Normalize std={std} must be positive.')
 
     def __call__(self, results):
         results['img'] = (results['img'].astype(np.float32) - self.mean) / self.std

@@ -1,6 +1,7 @@
 """Resize the image and its boxes, keeping the aspect ratio or to a fixed size."""
 import cv2
 
+from ...errors import ConfigError
 from ...registry import TRANSFORMS
 from .boxes import clip_boxes, scale_boxes
 
@@ -9,15 +10,16 @@ INTERPOLATIONS = {'nearest': cv2.INTER_NEAREST, 'bilinear': cv2.INTER_LINEAR,
 
 
 def rescaled_size(height, width, scale, keep_ratio):
-    """Output (h, w). ``scale`` is (w, h) or an int for a square.
+    """Output (h, w). ``scale`` is (h, w), like every size in vlrkit, or an int for a square.
 
     keep_ratio: the largest size whose long side fits max(scale) and short side fits min(scale),
-    e.g. (1333, 800) as in detection; otherwise exactly (h, w) = (scale[1], scale[0]).
+    e.g. (800, 1333) as in detection (the order does not matter here); otherwise exactly
+    ``scale``.
     """
     if isinstance(scale, (int, float)):
         scale = (scale, scale)
     if not keep_ratio:
-        return int(scale[1]), int(scale[0])
+        return int(scale[0]), int(scale[1])
     factor = min(max(scale) / max(height, width), min(scale) / min(height, width))
     return max(1, int(height * factor + 0.5)), max(1, int(width * factor + 0.5))
 
@@ -40,7 +42,7 @@ def resize_image_and_boxes(results, out_h, out_w, interpolation='bilinear'):
 
 @TRANSFORMS.register_module()
 class Resize:
-    """Resize to ``scale`` ((w, h) or int).
+    """Resize to ``scale`` ((h, w) or int).
 
     ``keep_ratio=True`` fits the image inside the scale without distortion (detection);
     ``keep_ratio=False`` stretches it to exactly that size (fixed-input classifiers).
@@ -49,7 +51,7 @@ class Resize:
 
     def __init__(self, scale, keep_ratio=True, interpolation='bilinear'):
         if interpolation not in INTERPOLATIONS:
-            raise ValueError(f'Resize interpolation={interpolation!r}; use one of '
+            raise ConfigError(f'Resize interpolation={interpolation!r}; use one of '
                              f'{", ".join(INTERPOLATIONS)}.')
         self.scale = tuple(scale) if isinstance(scale, (list, tuple)) else scale
         self.keep_ratio = keep_ratio
