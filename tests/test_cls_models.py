@@ -3,6 +3,7 @@ import pytest
 import torch
 
 from vlrkit.config import load_config
+from vlrkit.errors import ConfigError
 from vlrkit.models.backbones.conv_net import BOILERPLATE_LAYERS, parse_layer
 from vlrkit.registry import BACKBONES, MODELS
 
@@ -124,3 +125,10 @@ def test_multilabel_head_loss_ignores_difficult_entries():
     valid = ~difficult
     expected = torch.nn.functional.binary_cross_entropy_with_logits(logits[valid], labels[valid])
     assert loss.item() == pytest.approx(expected.item(), rel=1e-5)
+
+
+def test_convnet_wrong_input_size_is_found_by_shape_and_is_a_config_error():
+    # the first fc's input width is checked before it runs, not read from torch's message text
+    net = BACKBONES.build(dict(type='ConvNet', layers=['conv3-8-s2', 'maxpool2', 'fc10'], input_size=32))
+    with pytest.raises(ConfigError, match=r"sized for \(32, 32\) inputs .* got \(64, 64\)"):
+        net(torch.zeros(1, 3, 64, 64))

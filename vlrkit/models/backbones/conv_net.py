@@ -28,6 +28,7 @@ from collections import OrderedDict
 import torch
 import torch.nn as nn
 
+from vlrkit.errors import ConfigError
 from vlrkit.registry import BACKBONES
 
 BOILERPLATE_LAYERS = ('conv5-64', 'maxpool2', 'conv5-128', 'maxpool2', 'conv5-256', 'maxpool2', 'gap',
@@ -152,11 +153,11 @@ class ConvNet(nn.Module):
         return out[0].numel()
 
     def forward(self, images):
-        try:
-            return self.layers(images)
-        except RuntimeError as err:
-            if 'mat1 and mat2' not in str(err):
-                raise
-            raise ValueError(f'ConvNet was sized for {self.input_size} inputs (its first fc layer) but got '
-                             f'{tuple(images.shape[-2:])}; set input_size in the config or add a '
-                             "'gap' layer before the first fc") from err
+        x = images
+        for layer in self.layers:
+            if isinstance(layer, nn.Linear) and x.shape[-1] != layer.in_features:
+                raise ConfigError(f'ConvNet was sized for {self.input_size} inputs (its first fc layer) '
+                                  f'but got {tuple(images.shape[-2:])}; set input_size in the config '
+                                  "or add a 'gap' layer before the first fc")
+            x = layer(x)
+        return x
