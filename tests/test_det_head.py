@@ -100,7 +100,7 @@ def test_predict_maps_boxes_to_original_pixels(monkeypatch):
     model = tiny_fcos().eval()
     fixed = [dict(boxes=torch.tensor([[10., 20., 30., 40.]]), scores=torch.tensor([0.9]),
                   labels=torch.tensor([2]))]
-    monkeypatch.setattr(model.head, 'predict_by_feat', lambda *args: [dict(d) for d in fixed])
+    monkeypatch.setattr(model.head, 'decode_detections', lambda *args: [dict(d) for d in fixed])
     batch = dict(images=torch.zeros(1, 3, 64, 64), scale_factor=torch.tensor([[0.5, 2.0]]),
                  ori_shape=[(100, 100)], img_shape=[(64, 64)])
     result = model.predict(batch)[0]

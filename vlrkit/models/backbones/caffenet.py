@@ -6,7 +6,7 @@ so analysis tools hook ``backbone.pool5`` or ``backbone.fc7`` (nearest neighbour
 ReLU; the ReLUs are separate modules (``relu1`` .. ``relu7``).
 
 The classifier layer fc8 is the head's (``LinearClsHead(in_channels=4096, num_classes=20)``): this
-backbone returns fc7 features.
+backbone returns ``(fc7,)``, one level of fc7 features, the tuple of levels every backbone returns.
 """
 import torch
 import torch.nn as nn
@@ -31,7 +31,7 @@ class CaffeNet(nn.Module):
         dropout: drop probability after fc6 and fc7 (0.5 in the homework).
         init: 'xavier' (the homework's xavier-uniform weights, zero biases) or 'default' (PyTorch's).
 
-    Shapes: images (N, in_channels, 227 or 224, same) -> (N, 4096) fc7 features.
+    Shapes: images (N, in_channels, 227 or 224, same) -> ((N, 4096) fc7 features,).
     """
 
     out_channels = 4096
@@ -79,4 +79,4 @@ class CaffeNet(nn.Module):
                              f'input {tuple(images.shape[-2:])} gives pool5 {tuple(pool5.shape[1:])}. '
                              'Resize to 227 or 224 in the data pipeline.')
         x = self.drop6(self.relu6(self.fc6(torch.flatten(pool5, 1))))
-        return self.drop7(self.relu7(self.fc7(x)))
+        return (self.drop7(self.relu7(self.fc7(x))),)

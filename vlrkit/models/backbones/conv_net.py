@@ -15,8 +15,8 @@ The dict forms are ``dict(type='conv', kernel=5, filters=64, stride=1, padding=2
 ``dict(type='pool', kernel=2, stride=2, mode='max')``, ``dict(type='global_pool', mode='avg')``,
 ``dict(type='fc', units=256)``, ``dict(type='dropout', p=0.5)``. Every conv is followed by optional
 BatchNorm and the nonlinearity, every fc by the nonlinearity. The class scores are the head's
-(``LinearClsHead(in_channels=<last fc>, num_classes=...)``); the backbone returns the last
-features: (N, units of the last fc), or (N, C) / (N, C, H, W) when there is no fc.
+(``LinearClsHead(in_channels=<last fc>, num_classes=...)``); the backbone returns one level, the
+last features: ``((N, units of the last fc),)``, or the last map when there is no fc.
 
 The boilerplate ``BOILERPLATE_LAYERS`` with a 33-class head has 1,132,193 parameters:
 conv 5x5 3->64 (4,864) + 64->128 (204,928) + 128->256 (819,456) + fc 256->256 (65,792) +
@@ -153,6 +153,7 @@ class ConvNet(nn.Module):
         return out[0].numel()
 
     def forward(self, images):
+        """images (N, C, H, W) -> (last features,), the tuple of levels every backbone returns."""
         x = images
         for layer in self.layers:
             if isinstance(layer, nn.Linear) and x.shape[-1] != layer.in_features:
@@ -160,4 +161,4 @@ class ConvNet(nn.Module):
                                   f'but got {tuple(images.shape[-2:])}; set input_size in the config '
                                   "or add a 'gap' layer before the first fc")
             x = layer(x)
-        return x
+        return (x,)

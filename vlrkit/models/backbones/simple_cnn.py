@@ -20,7 +20,8 @@ def make_nonlinearity(name):
 
 @BACKBONES.register_module()
 class SimpleCNN(nn.Module):
-    """images (N, C, S, S) -> features (N, feat_dim). ``S`` must be divisible by 4 (two 2× pools)."""
+    """images (N, C, S, S) -> ``(fc1,)``, one level of (N, feat_dim) features, the tuple of levels
+    every backbone returns. ``S`` must be divisible by 4 (two 2× pools)."""
 
     def __init__(self, in_channels=1, input_size=28, nonlinearity='relu', feat_dim=128):
         super().__init__()
@@ -43,4 +44,4 @@ class SimpleCNN(nn.Module):
                              f'got {tuple(images.shape[-2:])}; set backbone.input_size or resize the data')
         x = self.pool1(self.act1(self.conv1(images)))
         x = self.pool2(self.act2(self.conv2(x)))
-        return self.act3(self.fc1(x.flatten(1)))
+        return (self.act3(self.fc1(x.flatten(1))),)
