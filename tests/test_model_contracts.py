@@ -117,3 +117,22 @@ def test_a_backbone_returning_a_bare_tensor_is_named():
     model.backbone.forward = lambda images: torch.zeros(len(images), 128)   # not a tuple
     with pytest.raises(TypeError, match='SimpleCNN.forward returned a Tensor; .* tuple of feature levels'):
         model.loss(batch)
+
+
+@pytest.mark.parametrize('cfg, stem, first_stage, second_stage', [
+    (dict(type='AlexNetFeatures', widths=(8,) * 5), 'conv1', 'conv2', 'conv3'),
+    (dict(type='ResNet', depth=18), 'conv1', 'layer1', 'layer2'),
+    (dict(type='RegNet'), 'stem', 'trunk_output.block1', 'trunk_output.block2'),
+])
+def test_frozen_stages_means_the_same_in_every_backbone(cfg, stem, first_stage, second_stage):
+    """-1 trains everything, 0 freezes the stem, N the stem and the first N stages."""
+    def frozen(frozen_stages):
+        backbone = BACKBONES.build(dict(cfg, frozen_stages=frozen_stages))
+        return {part for part in (stem, first_stage, second_stage)
+                if not any(p.requires_grad for name, p in backbone.named_parameters()
+                           if name.startswith(part + '.'))}
+    assert frozen(-1) == set()
+    assert frozen(0) == {stem}
+    assert frozen(1) == {stem, first_stage}
+    with pytest.raises(ConfigError, match=r'frozen_stages=9 must be -1 .* 0 \(freeze the stem\)'):
+        BACKBONES.build(dict(cfg, frozen_stages=9))

@@ -47,9 +47,6 @@ class ResNet(FrozenStagesMixin, nn.Module):
         if not out_indices or any(i not in range(NUM_STAGES) for i in out_indices):
             raise ValueError(f'ResNet out_indices={out_indices} must be non-empty stage indices in '
                              f'0..{NUM_STAGES - 1} (layer1..layer4, strides 4, 8, 16, 32)')
-        if frozen_stages not in range(-1, NUM_STAGES + 1):
-            raise ValueError(f'ResNet frozen_stages={frozen_stages} must be -1 (none), 0 (stem) '
-                             f'or 1..{NUM_STAGES} (stem and that many stages)')
         builder, self.default_weights, channels = ARCHS[depth]
         net = builder(weights=None)
         self.depth = depth
