@@ -180,14 +180,26 @@ class Scale(nn.Module):
         return x * self.scale
 
 
+#: Norm layers a tower can use, by config ``type``: GroupNorm (the FCOS default, because detection
+#: batches are small and batch statistics of a few images are noise) or BatchNorm.
+NORM_LAYERS = {
+    'GN': lambda cfg, channels: nn.GroupNorm(cfg.get('num_groups', 32), channels),
+    'BN': lambda cfg, channels: nn.BatchNorm2d(channels),
+}
+
+
 def conv_tower(in_channels, channels, num_convs, norm):
-    """``num_convs`` 3x3 conv (+ GroupNorm) + ReLU blocks; GN because detection batches are small."""
+    """``num_convs`` blocks of 3x3 conv + the norm ``norm['type']`` names + ReLU; ``norm=None``
+    gives plain convs with a bias (a norm layer's shift makes a conv bias redundant)."""
+    if norm is not None and norm.get('type') not in NORM_LAYERS:
+        raise ConfigError(f"FCOSHead norm type {norm.get('type')!r} is not one of {sorted(NORM_LAYERS)}; "
+                          'or give norm=None for plain convs with bias')
     layers = []
     for index in range(num_convs):
         layers.append(nn.Conv2d(in_channels if index == 0 else channels, channels, 3, padding=1,
                                 bias=norm is None))
         if norm is not None:
-            layers.append(nn.GroupNorm(norm.get('num_groups', 32), channels))
+            layers.append(NORM_LAYERS[norm['type']](norm, channels))
         layers.append(nn.ReLU(inplace=True))
     return nn.Sequential(*layers)
 
@@ -205,7 +217,7 @@ class FCOSHead(BaseHead):
         regress_ranges: (lo, hi) per level in input pixels; None picks the paper's ranges for
             five levels or (0, 64), (64, 128), (128, inf) for three.
         center_sampling / center_radius: restrict positives to radius * stride around box centres.
-        norm: dict(type='GN', num_groups=32) or None for plain convs with bias.
+        norm: dict(type='GN', num_groups=32), dict(type='BN') or None for plain convs with bias.
         reg_activation: 'relu' (improved FCOS, on stride-normalised outputs) or 'exp' (original).
         centerness_on_reg: predict centerness from the regression tower (better, the default) or
             from the classification tower (the original paper).
