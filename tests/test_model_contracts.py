@@ -136,3 +136,26 @@ def test_frozen_stages_means_the_same_in_every_backbone(cfg, stem, first_stage, 
     assert frozen(1) == {stem, first_stage}
     with pytest.raises(ConfigError, match=r'frozen_stages=9 must be -1 .* 0 \(freeze the stem\)'):
         BACKBONES.build(dict(cfg, frozen_stages=9))
+
+
+@pytest.mark.parametrize('registry, cfg', [
+    (BACKBONES, dict(type='ResNet', depth=101)),
+    (BACKBONES, dict(type='RegNet', arch='regnetx_9000')),
+    (BACKBONES, dict(type='SimpleCNN', input_size=30)),
+    (BACKBONES, dict(type='CaffeNet', init='orthogonal')),
+    (BACKBONES, dict(type='ConvNet', layers=['conv5x5-64'])),
+    (BACKBONES, dict(type='AlexNetFeatures', widths=(8, 8))),
+    (HEADS, dict(type='LocalizerHead', pooling='median')),
+    (HEADS, dict(type='FCOSHead', num_classes=3, in_channels=8, reg_activation='softplus')),
+    (LOSSES, dict(type='BCEWithLogitsLoss', reduction='average')),
+    (LOSSES, dict(type='CrossEntropyLoss', reduction='average')),
+])
+def test_a_wrong_config_value_is_a_config_error(registry, cfg):
+    with pytest.raises(ConfigError):
+        registry.build(cfg)
+
+
+def test_a_wrong_neck_config_is_a_config_error():
+    from vlrkit.registry import NECKS
+    with pytest.raises(ConfigError, match='num_outs'):
+        NECKS.build(dict(type='FPN', in_channels=[8, 16], out_channels=8, num_outs=1))

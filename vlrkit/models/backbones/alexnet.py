@@ -11,6 +11,7 @@ conv3–conv5 31 (stride 16 overall).
 import torch.nn as nn
 import torch.nn.functional as F
 
+from vlrkit.errors import ConfigError
 from vlrkit.models.backbones.frozen_stages import FrozenStagesMixin
 from vlrkit.registry import BACKBONES
 
@@ -56,10 +57,10 @@ class AlexNetFeatures(FrozenStagesMixin, nn.Module):
         super().__init__()
         widths = tuple(int(w) for w in widths)
         if len(widths) != 5 or min(widths) < 1:
-            raise ValueError(f'AlexNetFeatures widths={widths}; give 5 positive channel counts')
+            raise ConfigError(f'AlexNetFeatures widths={widths}; give 5 positive channel counts')
         if pretrained is not None and widths != TORCHVISION_WIDTHS:
-            raise ValueError(f'AlexNetFeatures: pretrained weights need widths={TORCHVISION_WIDTHS}, '
-                             f'got {widths}; drop widths= or pretrained=')
+            raise ConfigError(f'AlexNetFeatures: pretrained weights need widths={TORCHVISION_WIDTHS}, '
+                              f'got {widths}; drop widths= or pretrained=')
         c1, c2, c3, c4, c5 = widths
         self.out_channels = c5
         self.conv1 = nn.Conv2d(3, c1, kernel_size=11, stride=4, padding=2)

@@ -52,8 +52,8 @@ def parse_layer(spec):
     """A layer spec string or dict -> a complete dict (see the module docstring for the forms)."""
     if isinstance(spec, dict):
         if spec.get('type') not in ('conv', 'pool', 'global_pool', 'fc', 'dropout'):
-            raise ValueError(f"ConvNet layer {spec!r}: type must be 'conv', 'pool', 'global_pool', "
-                             "'fc' or 'dropout'")
+            raise ConfigError(f"ConvNet layer {spec!r}: type must be 'conv', 'pool', 'global_pool', "
+                              "'fc' or 'dropout'")
         return dict(spec)
     for pattern, kind in _SPEC_PATTERNS:
         match = pattern.match(str(spec))
@@ -71,8 +71,8 @@ def parse_layer(spec):
         if kind == 'fc':
             return dict(type='fc', units=int(match[1]))
         return dict(type='dropout', p=float(match[1]))
-    raise ValueError(f"ConvNet layer spec {spec!r} not understood; use e.g. 'conv5-64', 'conv3-128-s2', "
-                     "'conv5-64-p0', 'maxpool2', 'avgpool2', 'gap', 'gmp', 'fc256', 'dropout0.5' or a dict")
+    raise ConfigError(f"ConvNet layer spec {spec!r} not understood; use e.g. 'conv5-64', 'conv3-128-s2', "
+                      "'conv5-64-p0', 'maxpool2', 'avgpool2', 'gap', 'gmp', 'fc256', 'dropout0.5' or a dict")
 
 
 @BACKBONES.register_module()
@@ -103,9 +103,9 @@ class ConvNet(nn.Module):
             kind = spec['type']
             act_name = spec.get('nonlinearity', nonlinearity)
             if act_name not in NONLINEARITIES:
-                raise ValueError(f'ConvNet nonlinearity {act_name!r}; choose one of {sorted(NONLINEARITIES)}')
+                raise ConfigError(f'ConvNet nonlinearity {act_name!r}; choose one of {sorted(NONLINEARITIES)}')
             if kind in ('conv', 'pool', 'global_pool') and flat is not None:
-                raise ValueError(f'ConvNet layer {spec!r} comes after an fc layer; convs and pools go first')
+                raise ConfigError(f'ConvNet layer {spec!r} comes after an fc layer; convs and pools go first')
             if kind == 'conv':
                 counts['conv'] += 1
                 i, k = counts['conv'], spec['kernel']
@@ -146,8 +146,8 @@ class ConvNet(nn.Module):
             with torch.no_grad():
                 out = conv_part(torch.zeros(1, in_channels, *size))
         except RuntimeError as err:  # torch: "Output size is too small"
-            raise ValueError(f'ConvNet: the conv/pool layers shrink a {size} input to nothing ({err}); '
-                             'use fewer pools or strides, more padding, or a larger input_size') from err
+            raise ConfigError(f'ConvNet: the conv/pool layers shrink a {size} input to nothing ({err}); '
+                              'use fewer pools or strides, more padding, or a larger input_size') from err
         finally:
             conv_part.train()
         return out[0].numel()

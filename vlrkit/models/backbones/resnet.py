@@ -7,6 +7,7 @@ ImageNet initialisation goes through torchvision's weights API, offline (see ``p
 import torch.nn as nn
 from torchvision.models import resnet18, resnet34, resnet50
 
+from vlrkit.errors import ConfigError
 from vlrkit.models.backbones.frozen_stages import FrozenStagesMixin
 from vlrkit.models.pretrained import load_pretrained
 from vlrkit.registry import BACKBONES
@@ -42,11 +43,11 @@ class ResNet(FrozenStagesMixin, nn.Module):
                  pretrained=None, key_map=None):
         super().__init__()
         if depth not in ARCHS:
-            raise ValueError(f'ResNet depth={depth!r} is not supported; choose one of {sorted(ARCHS)}')
+            raise ConfigError(f'ResNet depth={depth!r} is not supported; choose one of {sorted(ARCHS)}')
         out_indices = tuple(sorted(set(out_indices)))  # outputs come in stage order
         if not out_indices or any(i not in range(NUM_STAGES) for i in out_indices):
-            raise ValueError(f'ResNet out_indices={out_indices} must be non-empty stage indices in '
-                             f'0..{NUM_STAGES - 1} (layer1..layer4, strides 4, 8, 16, 32)')
+            raise ConfigError(f'ResNet out_indices={out_indices} must be non-empty stage indices in '
+                              f'0..{NUM_STAGES - 1} (layer1..layer4, strides 4, 8, 16, 32)')
         builder, self.default_weights, channels = ARCHS[depth]
         net = builder(weights=None)
         self.depth = depth

@@ -242,14 +242,14 @@ class FCOSHead(BaseHead):
         if regress_ranges is None:
             defaults = {3: THREE_LEVEL_RANGES, 5: FIVE_LEVEL_RANGES}
             if len(strides) not in defaults:
-                raise ValueError(f'FCOSHead: give regress_ranges for {len(strides)} levels '
-                                 f'(defaults exist for 3 and 5 levels)')
+                raise ConfigError(f'FCOSHead: give regress_ranges for {len(strides)} levels '
+                                  f'(defaults exist for 3 and 5 levels)')
             regress_ranges = defaults[len(strides)]
         if len(regress_ranges) != len(strides):
-            raise ValueError(f'FCOSHead: {len(regress_ranges)} regress_ranges for {len(strides)} '
-                             f'strides; give one (lo, hi) per level')
+            raise ConfigError(f'FCOSHead: {len(regress_ranges)} regress_ranges for {len(strides)} '
+                              f'strides; give one (lo, hi) per level')
         if reg_activation not in ('relu', 'exp'):
-            raise ValueError(f"FCOSHead reg_activation={reg_activation!r}; use 'relu' or 'exp'")
+            raise ConfigError(f"FCOSHead reg_activation={reg_activation!r}; use 'relu' or 'exp'")
         self.num_classes = num_classes
         self.strides = tuple(strides)
         self.regress_ranges = tuple((float(lo), float(hi)) for lo, hi in regress_ranges)
