@@ -43,10 +43,6 @@ class LocalizerAlexNet(BaseModel):
         self.flip_test = flip_test
 
     @property
-    def num_classes(self):
-        return self.head.num_classes
-
-    @property
     def heatmap_geometry(self):
         """dict(stride, offset): class-map cell o is centred on input pixel offset + o * stride
         (16 and 31.5 for AlexNet), so heatmaps are put back on the image where they belong."""

@@ -71,7 +71,6 @@ class AlexNetFeatures(FrozenStagesMixin, nn.Module):
         self.conv4 = nn.Conv2d(c3, c4, kernel_size=3, padding=1)
         self.conv5 = nn.Conv2d(c4, c5, kernel_size=3, padding=1)
         self.frozen_stages = frozen_stages
-        self.pretrained = pretrained
         self.load_report = None
         self.init_weights()
         if pretrained is not None:
@@ -101,7 +100,6 @@ class AlexNetFeatures(FrozenStagesMixin, nn.Module):
             raise RuntimeError(f'AlexNetFeatures: {pretrained!r} did not provide '
                                f'{self.load_report.missing}; is it an AlexNet checkpoint with '
                                "torchvision's 'features.<i>' names?")
-        return self.load_report
 
     @property
     def stages(self):

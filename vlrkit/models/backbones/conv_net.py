@@ -134,7 +134,6 @@ class ConvNet(nn.Module):
                 counts['dropout'] += 1
                 modules[f'dropout{counts["dropout"]}'] = nn.Dropout(spec['p'])
         self.layers = nn.Sequential(modules)
-        self.specs = specs
         self.input_size = size
         self.out_channels = flat if flat is not None else channels
 

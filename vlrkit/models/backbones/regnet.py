@@ -43,7 +43,7 @@ class RegNet(FrozenStagesMixin, nn.Module):
         out_indices = tuple(sorted(set(out_indices)))
         if not out_indices or any(i not in range(NUM_STAGES) for i in out_indices):
             raise ConfigError(f'RegNet out_indices={out_indices} must be stage indices in 0..3')
-        builder, self.default_weights = ARCHS[arch]
+        builder, default_weights = ARCHS[arch]
         net = builder(weights=None)
         self.stem = net.stem
         self.trunk_output = net.trunk_output       # torchvision's names, so checkpoints load as-is
@@ -52,7 +52,7 @@ class RegNet(FrozenStagesMixin, nn.Module):
         self.norm_eval = norm_eval
         widths = [stage[-1].f.c[0].out_channels for stage in self.trunk_output]  # last 1x1 conv
         self.out_channels = [widths[i] for i in out_indices]
-        self.load_report = load_pretrained(self, pretrained, self.default_weights, key_map=key_map,
+        self.load_report = load_pretrained(self, pretrained, default_weights, key_map=key_map,
                                            ignore_prefixes=('fc.',))
         self._freeze_stages()
 

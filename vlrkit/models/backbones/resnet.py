@@ -48,9 +48,8 @@ class ResNet(FrozenStagesMixin, nn.Module):
         if not out_indices or any(i not in range(NUM_STAGES) for i in out_indices):
             raise ConfigError(f'ResNet out_indices={out_indices} must be non-empty stage indices in '
                               f'0..{NUM_STAGES - 1} (layer1..layer4, strides 4, 8, 16, 32)')
-        builder, self.default_weights, channels = ARCHS[depth]
+        builder, default_weights, channels = ARCHS[depth]
         net = builder(weights=None)
-        self.depth = depth
         self.out_indices = out_indices
         self.frozen_stages = frozen_stages
         self.norm_eval = norm_eval
@@ -58,7 +57,7 @@ class ResNet(FrozenStagesMixin, nn.Module):
         self.conv1, self.bn1, self.relu, self.maxpool = net.conv1, net.bn1, net.relu, net.maxpool
         self.layer1, self.layer2, self.layer3, self.layer4 = net.layer1, net.layer2, net.layer3, net.layer4
         # The ImageNet classifier (fc) belongs to the checkpoint, not to a backbone: drop it quietly.
-        self.load_report = load_pretrained(self, pretrained, self.default_weights, key_map=key_map,
+        self.load_report = load_pretrained(self, pretrained, default_weights, key_map=key_map,
                                            ignore_prefixes=('fc.',))
         self._freeze_stages()
 
