@@ -15,7 +15,9 @@ class BaseHead(nn.Module):
 
     ``outputs`` is whatever ``forward`` returns: one tensor, or a tuple of them, passed on as is.
     ``predict_by_feat`` returns one prediction dict per image with the keys and pixel space that
-    ``vlrkit.structures`` documents, so the model adds nothing to it.
+    ``vlrkit.structures`` documents (detection boxes in original image pixels), so a model never
+    post-processes what its head predicted; it may only add what the head cannot know (the
+    localiser adds where its heatmap cells sit on the image).
     """
 
     def loss(self, feats, batch):
