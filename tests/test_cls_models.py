@@ -3,6 +3,7 @@ import pytest
 import torch
 
 from vlrkit.config import load_config
+from vlrkit.errors import ConfigError
 from vlrkit.models.backbones.conv_net import BOILERPLATE_LAYERS, parse_layer
 from vlrkit.registry import BACKBONES, MODELS
 
@@ -23,7 +24,8 @@ def test_caffenet_shapes_named_layers_and_parameter_count():
     net = BACKBONES.build(dict(type='CaffeNet')).eval()
     for size in (227, 224):   # ceil-mode pooling: both give pool5 256 x 6 x 6 = 9216
         assert net.forward_pool5(torch.zeros(1, 3, size, size)).shape == (1, 256, 6, 6)
-        assert net(torch.zeros(2, 3, size, size)).shape == (2, 4096)
+        (fc7,) = net(torch.zeros(2, 3, size, size))
+        assert fc7.shape == (2, 4096)
     expected = (conv_params(3, 96, 11) + conv_params(96, 256, 5) + conv_params(256, 384, 3)
                 + conv_params(384, 384, 3) + conv_params(384, 256, 3)
                 + fc_params(9216, 4096) + fc_params(4096, 4096))
@@ -86,7 +88,8 @@ def test_convnet_specs_and_flatten_sizing():
     net = BACKBONES.build(dict(type='ConvNet', layers=['conv3-8-s2', 'maxpool2', 'fc10'], input_size=32,
                                nonlinearity='tanh'))
     assert net.layers.fc1.in_features == 8 * 8 * 8 and isinstance(net.layers.act1, torch.nn.Tanh)
-    assert net(torch.zeros(3, 3, 32, 32)).shape == (3, 10) and net.out_channels == 10
+    (features,) = net(torch.zeros(3, 3, 32, 32))
+    assert features.shape == (3, 10) and net.out_channels == 10
     with pytest.raises(ValueError, match='sized for'):
         net(torch.zeros(1, 3, 64, 64))
     with pytest.raises(ValueError, match="'conv5x5-64'"):
@@ -124,3 +127,10 @@ def test_multilabel_head_loss_ignores_difficult_entries():
     valid = ~difficult
     expected = torch.nn.functional.binary_cross_entropy_with_logits(logits[valid], labels[valid])
     assert loss.item() == pytest.approx(expected.item(), rel=1e-5)
+
+
+def test_convnet_wrong_input_size_is_found_by_shape_and_is_a_config_error():
+    # the first fc's input width is checked before it runs, not read from torch's message text
+    net = BACKBONES.build(dict(type='ConvNet', layers=['conv3-8-s2', 'maxpool2', 'fc10'], input_size=32))
+    with pytest.raises(ConfigError, match=r"sized for \(32, 32\) inputs .* got \(64, 64\)"):
+        net(torch.zeros(1, 3, 64, 64))

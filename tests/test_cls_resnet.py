@@ -30,7 +30,7 @@ def test_out_indices_shapes_strides_and_channels():
 
 def test_classification_path_with_global_pool():
     backbone = BACKBONES.build(dict(type='ResNet', depth=18))
-    pooled = NECKS.build(dict(type='GlobalAveragePooling'))(backbone(torch.randn(3, 3, 64, 64)))
+    (pooled,) = NECKS.build(dict(type='GlobalAveragePooling'))(backbone(torch.randn(3, 3, 64, 64)))
     assert pooled.shape == (3, 512)
 
 

@@ -5,6 +5,7 @@ import pytest
 import torch
 from torchvision.ops import sigmoid_focal_loss
 
+from vlrkit.errors import ConfigError
 from vlrkit.registry import BACKBONES, LOSSES, MODELS, NECKS
 
 K = 4
@@ -15,7 +16,7 @@ def tiny_fcos(**head):
         type='FCOS', backbone=dict(type='ResNet', depth=18, out_indices=(1, 2, 3)),
         neck=dict(type='FPN', in_channels=[128, 256, 512], out_channels=32),
         head=dict(type='FCOSHead', num_classes=K, in_channels=32, feat_channels=32, stacked_convs=2,
-                  strides=(8, 16, 32), norm=dict(type='GN', num_groups=8), **head)))
+                  strides=(8, 16, 32), **{'norm': dict(type='GN', num_groups=8), **head})))
 
 
 def batch_of(boxes, labels, difficult=None, size=64):
@@ -100,7 +101,7 @@ def test_predict_maps_boxes_to_original_pixels(monkeypatch):
     model = tiny_fcos().eval()
     fixed = [dict(boxes=torch.tensor([[10., 20., 30., 40.]]), scores=torch.tensor([0.9]),
                   labels=torch.tensor([2]))]
-    monkeypatch.setattr(model.head, 'predict_by_feat', lambda *args: [dict(d) for d in fixed])
+    monkeypatch.setattr(model.head, 'decode_detections', lambda *args: [dict(d) for d in fixed])
     batch = dict(images=torch.zeros(1, 3, 64, 64), scale_factor=torch.tensor([[0.5, 2.0]]),
                  ori_shape=[(100, 100)], img_shape=[(64, 64)])
     result = model.predict(batch)[0]
@@ -146,3 +147,18 @@ def test_regnet_frozen_stages_and_offline_message():
     assert not backbone.trunk_output[0][0].f.a[1].training
     with pytest.raises(FileNotFoundError, match='regnet'):
         BACKBONES.build(dict(type='RegNet', pretrained='imagenet'))
+
+
+@pytest.mark.parametrize('norm, layer', [(dict(type='GN', num_groups=8), torch.nn.GroupNorm),
+                                         (dict(type='BN'), torch.nn.BatchNorm2d), (None, None)])
+def test_tower_builds_the_norm_its_type_names(norm, layer):
+    head = tiny_fcos(norm=norm).head
+    norms = [m for m in head.cls_convs if not isinstance(m, (torch.nn.Conv2d, torch.nn.ReLU))]
+    assert [type(m) for m in norms] == ([layer] * 2 if layer else [])
+    assert all((conv.bias is None) == (norm is not None)
+               for conv in head.cls_convs if isinstance(conv, torch.nn.Conv2d))
+
+
+def test_unknown_tower_norm_is_a_config_error_naming_the_valid_ones():
+    with pytest.raises(ConfigError, match=r"'LN' is not one of \['BN', 'GN'\]"):
+        tiny_fcos(norm=dict(type='LN'))

@@ -62,7 +62,7 @@ def test_custom_imports_register_a_user_module(tmp_path, monkeypatch):
         "        super().__init__()\n"
         "        self.fc = nn.Linear(28 * 28, width)\n"
         "    def forward(self, x):\n"
-        "        return self.fc(x.flatten(1))\n")
+        "        return (self.fc(x.flatten(1)),)\n")
     monkeypatch.syspath_prepend(str(tmp_path))
     path = write_config(tmp_path / 'user.py', (
         "_base_ = ['{CONFIGS}/simple_cnn/simple_cnn_digits.py']\n"

@@ -121,7 +121,7 @@ class NaNAfterThreeCallsLoss(torch.nn.Module):
 
 def test_nan_loss_stops_with_message_and_last_good_checkpoint(tmp_path):
     cfg = digits_cfg(tmp_path, **{'train_cfg': dict(by_epoch=False, max_iters=10, val_interval=0),
-                                  'model.head.loss': dict(type='NaNAfterThreeCallsLoss'),
+                                  'model.head.loss_cls': dict(type='NaNAfterThreeCallsLoss'),
                                   'param_scheduler': []})
     runner = Runner.from_cfg(cfg)
     with pytest.raises(FloatingPointError, match=r'non-finite loss at iteration 4 .*loss_cls=nan.*--resume'):

@@ -167,3 +167,18 @@ def test_flip_test_puts_the_mirrored_maps_back_on_the_cells():
         aligned = model.align_mirrored_maps(mirrored, images.shape[-1])
     inner = (slice(None), slice(None), slice(None), slice(1, -1))  # border cells are clamped
     assert (aligned - maps)[inner].abs().mean() < 0.5 * (mirrored - maps)[inner].abs().mean()
+
+
+def test_robust_pyramid_averages_the_maps_of_every_scale_on_the_scale_1_grid():
+    model = build('LocalizerAlexNetRobust', backbone=dict(type='AlexNetFeatures', widths=(8,) * 5),
+                  head=dict(num_classes=2, in_channels=8, feat_channels=8), scales=(1.0, 0.75)).eval()
+    images = torch.randn(1, 3, 128, 128)
+    with torch.no_grad():
+        base = model.head.classifier(model.backbone(images)[0])
+        small = torch.nn.functional.interpolate(images, scale_factor=0.75, mode='bilinear',
+                                                align_corners=False, recompute_scale_factor=False)
+        small_maps = torch.nn.functional.interpolate(
+            model.head.classifier(model.backbone(small)[0]), size=base.shape[-2:], mode='bilinear',
+            align_corners=False)
+        assert len(model.extract_feat(images)) == 2   # one level per scale
+        torch.testing.assert_close(model(images), (base + small_maps) / 2)

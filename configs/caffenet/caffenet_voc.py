@@ -5,7 +5,7 @@ model = dict(
     type='ImageClassifier',
     backbone=dict(type='CaffeNet', dropout=0.5),                          # returns fc7 (4096)
     head=dict(type='LinearClsHead', in_channels=4096, num_classes=20,     # fc8
-              multi_label=True, loss=dict(type='BCEWithLogitsLoss')))
+              multi_label=True, loss_cls=dict(type='BCEWithLogitsLoss')))
 train_pipeline = [
     dict(type='LoadImage'),
     dict(type='RandomResizedCrop', size=227, scale=(0.25, 1.0)),

@@ -8,7 +8,7 @@ model = dict(
         type='ConvNet', in_channels=3, input_size=84, nonlinearity='relu', batch_norm=False,
         layers=['conv5-64', 'maxpool2', 'conv5-128', 'maxpool2', 'conv5-256', 'maxpool2', 'gap',
                 'fc256', 'fc128']),
-    head=dict(type='LinearClsHead', in_channels=128, num_classes=33, loss=dict(type='CrossEntropyLoss')))
+    head=dict(type='LinearClsHead', in_channels=128, num_classes=33, loss_cls=dict(type='CrossEntropyLoss')))
 dataset_type = 'ImageFolderDataset'
 data_root = 'data/mini-imagenet'
 train_pipeline = [

@@ -7,7 +7,7 @@ model = dict(
                   layers=['conv3-32', 'maxpool2', 'conv3-64', 'maxpool2', 'conv3-128', 'maxpool2', 'gmp',
                           'fc128']),
     head=dict(type='LinearClsHead', in_channels=128, num_classes=20, multi_label=True,
-              loss=dict(type='BCEWithLogitsLoss')))
+              loss_cls=dict(type='BCEWithLogitsLoss')))
 optim_wrapper = dict(optimizer=dict(type='Adam', lr=3e-3))
 param_scheduler = [dict(type='CosineAnnealingLR', T_max=8, by_epoch=True)]
 train_cfg = dict(by_epoch=True, max_epochs=8, val_interval=8)

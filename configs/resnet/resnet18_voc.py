@@ -5,7 +5,7 @@ model = dict(
     backbone=dict(type='ResNet', depth=18, out_indices=(3,), pretrained=None),
     neck=dict(type='GlobalAveragePooling'),                 # layer4 (512 x 7 x 7) -> 512
     head=dict(type='LinearClsHead', in_channels=512, num_classes=20, multi_label=True,
-              loss=dict(type='BCEWithLogitsLoss')))
+              loss_cls=dict(type='BCEWithLogitsLoss')))
 optim_wrapper = dict(optimizer=dict(type='SGD', lr=0.01, momentum=0.9, weight_decay=1e-4))
 param_scheduler = [dict(type='CosineAnnealingLR', T_max=50, by_epoch=True)]
 train_cfg = dict(by_epoch=True, max_epochs=50, val_interval=5)

@@ -5,7 +5,7 @@ model = dict(
     backbone=dict(type='ResNet', depth=18, out_indices=(3,), pretrained=None),
     neck=dict(type='GlobalAveragePooling'),
     head=dict(type='LinearClsHead', in_channels=512, num_classes=20, multi_label=True,
-              loss=dict(type='BCEWithLogitsLoss')))
+              loss_cls=dict(type='BCEWithLogitsLoss')))
 train_pipeline = [
     dict(type='LoadImage'),
     dict(type='Resize', scale=(96, 96), keep_ratio=False),

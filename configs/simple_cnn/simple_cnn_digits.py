@@ -5,6 +5,6 @@ model = dict(
     type='ImageClassifier',
     backbone=dict(type='SimpleCNN', in_channels=1, input_size=28, nonlinearity='relu'),
     head=dict(type='LinearClsHead', in_channels=128, num_classes=10,
-              loss=dict(type='CrossEntropyLoss')))
+              loss_cls=dict(type='CrossEntropyLoss')))
 optim_wrapper = dict(optimizer=dict(lr=0.03))
 default_hooks = dict(checkpoint=dict(save_best='accuracy/top1'))

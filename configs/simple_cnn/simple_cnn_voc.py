@@ -4,7 +4,7 @@ model = dict(
     type='ImageClassifier',
     backbone=dict(type='SimpleCNN', in_channels=3, input_size=64, nonlinearity='relu'),  # fc 16384 -> 128
     head=dict(type='LinearClsHead', in_channels=128, num_classes=20, multi_label=True,
-              loss=dict(type='BCEWithLogitsLoss')))   # difficult-masked, averaged over valid entries
+              loss_cls=dict(type='BCEWithLogitsLoss')))   # difficult-masked, averaged over valid entries
 train_pipeline = [
     dict(type='LoadImage'),
     dict(type='Resize', scale=(64, 64), keep_ratio=False),

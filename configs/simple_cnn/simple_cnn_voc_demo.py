@@ -4,7 +4,7 @@ model = dict(
     type='ImageClassifier',
     backbone=dict(type='SimpleCNN', in_channels=3, input_size=64, nonlinearity='relu'),
     head=dict(type='LinearClsHead', in_channels=128, num_classes=20, multi_label=True,
-              loss=dict(type='BCEWithLogitsLoss')))
+              loss_cls=dict(type='BCEWithLogitsLoss')))
 optim_wrapper = dict(optimizer=dict(type='Adam', lr=1e-3))
 param_scheduler = [dict(type='StepLR', step_size=4, gamma=0.1, by_epoch=True)]
 train_cfg = dict(by_epoch=True, max_epochs=5, val_interval=5)

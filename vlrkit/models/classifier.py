@@ -1,16 +1,15 @@
 """ImageClassifier: backbone -> optional neck -> classification head."""
-import torch.nn as nn
-
-from ..registry import BACKBONES, HEADS, MODELS, NECKS
-from .base import BaseModel
+from vlrkit.registry import BACKBONES, HEADS, MODELS, NECKS
+from .base import BaseModel, feature_levels
 
 
 @MODELS.register_module()
 class ImageClassifier(BaseModel):
     """Single- or multi-label image classifier composed from config dicts.
 
-    A backbone that returns several feature maps (ResNet with ``out_indices``) needs a neck such
-    as GlobalAveragePooling; otherwise the last of them is used.
+    The backbone (and the neck, when given) return a tuple of feature levels; the head classifies
+    the last one. A convolutional backbone (ResNet) needs a pooling neck such as
+    GlobalAveragePooling; an fc backbone (SimpleCNN, CaffeNet, ConvNet ending in fc) needs none.
     """
 
     def __init__(self, backbone, head, neck=None):
@@ -19,24 +18,18 @@ class ImageClassifier(BaseModel):
         self.neck = NECKS.build(neck) if neck else None
         self.head = HEADS.build(head)
 
-    def forward_features(self, images):
-        features = self.backbone(images)
-        if self.neck is not None:
-            features = self.neck(features)
-        return features[-1] if isinstance(features, (tuple, list)) else features
+    def extract_feat(self, images):
+        """images (N, C, H, W) -> tuple of feature levels (after the neck, when there is one)."""
+        feats = feature_levels(self.backbone(images), self.backbone)
+        return feature_levels(self.neck(feats), self.neck) if self.neck is not None else feats
 
     def forward(self, images):
         """images (N, C, H, W) -> logits (N, K)."""
-        return self.head(self.forward_features(images))
+        return self.head(self.extract_feat(images))
 
     def loss(self, batch):
-        return self.head.loss_by_feat(self(batch['images']), batch)
+        return self.head.loss(self.extract_feat(batch['images']), batch)
 
     def predict(self, batch):
-        return self.head.predict_by_feat(self(batch['images']))
+        return self.head.predict(self.extract_feat(batch['images']), batch)
 
-    def reset_classifier(self, num_classes):
-        """A fresh final layer for ``num_classes`` (fine-tuning on a new label set)."""
-        old = self.head.fc
-        self.head.fc = nn.Linear(old.in_features, num_classes).to(old.weight.device)
-        self.head.num_classes = num_classes

@@ -1,20 +1,6 @@
 """FCOS: the one-stage, anchor-free detector as a composition of backbone -> FPN -> FCOSHead."""
-import torch
-
 from vlrkit.registry import BACKBONES, HEADS, MODELS, NECKS
-from .base import BaseModel
-
-
-def _pairs(values, count):
-    """Batch entries such as img_shape / scale_factor as a list of ``count`` float pairs.
-
-    ``collate`` stacks them into an (N, 2) tensor when possible, else keeps a list of tuples.
-    """
-    if values is None:
-        return None
-    if isinstance(values, torch.Tensor):
-        values = values.reshape(count, -1).tolist()
-    return [tuple(float(v) for v in pair) for pair in values]
+from .base import BaseModel, feature_levels
 
 
 @MODELS.register_module()
@@ -26,7 +12,8 @@ class FCOS(BaseModel):
 
     ``loss(batch)`` reads ``images`` (N, 3, H, W) and per-image ``boxes`` (M_i, 4) in input pixels,
     ``labels`` (M_i,), ``difficult`` (M_i,). ``predict(batch)`` returns per image ``boxes`` (D, 4)
-    in *original* image pixels (divided by ``scale_factor``), ``scores`` (D,), ``labels`` (D,).
+    in *original* image pixels, ``scores`` (D,), ``labels`` (D,); the head maps the boxes back
+    with the batch's ``scale_factor`` (``FCOSHead.predict_by_feat``).
     """
 
     def __init__(self, backbone, neck, head):
@@ -36,28 +23,15 @@ class FCOS(BaseModel):
         self.head = HEADS.build(head)
 
     def extract_feat(self, images):
-        return self.neck(self.backbone(images))
+        """images (N, 3, H, W) -> FPN levels, finest first."""
+        return self.neck(feature_levels(self.backbone(images), self.backbone))
 
     def forward(self, images):
         """Raw head outputs: (class logits, LTRB deltas / stride, centerness logits), per level."""
         return self.head(self.extract_feat(images))
 
     def loss(self, batch):
-        return self.head.loss(self.extract_feat(batch['images']), batch['boxes'], batch['labels'],
-                              batch.get('difficult'))
+        return self.head.loss(self.extract_feat(batch['images']), batch)
 
     def predict(self, batch):
-        images = batch['images']
-        count = images.shape[0]
-        img_shapes = _pairs(batch.get('img_shape'), count) or [tuple(images.shape[-2:])] * count
-        results = self.head.predict_by_feat(*self(images), img_shapes)
-        scale_factors = _pairs(batch.get('scale_factor'), count) or [(1.0, 1.0)] * count
-        ori_shapes = _pairs(batch.get('ori_shape'), count)
-        for index, (result, (sx, sy)) in enumerate(zip(results, scale_factors)):
-            boxes = result['boxes'] / result['boxes'].new_tensor([sx, sy, sx, sy])
-            if ori_shapes is not None:   # rounding of the resize can leave a sliver outside
-                height, width = ori_shapes[index]
-                boxes[:, 0::2] = boxes[:, 0::2].clamp(0, width)
-                boxes[:, 1::2] = boxes[:, 1::2].clamp(0, height)
-            result['boxes'] = boxes
-        return results
+        return self.head.predict(self.extract_feat(batch['images']), batch)

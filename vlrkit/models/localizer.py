@@ -14,7 +14,8 @@ import copy
 import torch
 import torch.nn.functional as F
 
-from vlrkit.models.base import BaseModel
+from vlrkit.errors import ConfigError
+from vlrkit.models.base import BaseModel, feature_levels
 from vlrkit.registry import BACKBONES, HEADS, MODELS
 
 
@@ -40,10 +41,6 @@ class LocalizerAlexNet(BaseModel):
         self.backbone = BACKBONES.build(backbone)
         self.head = HEADS.build(head_cfg)
         self.flip_test = flip_test
-
-    @property
-    def num_classes(self):
-        return self.head.num_classes
 
     @property
     def heatmap_geometry(self):
@@ -72,31 +69,38 @@ class LocalizerAlexNet(BaseModel):
         frac = pos - left
         return mirrored[..., left] * (1 - frac) + mirrored[..., right] * frac
 
+    def extract_feat(self, images):
+        """(N, 3, H, W) normalised images -> (conv5,), the level the head draws its maps from."""
+        return feature_levels(self.backbone(images), self.backbone)
+
     def forward(self, images):
         """(N, 3, H, W) normalised images -> (N, K, h, w) class-map logits."""
-        return self.head(self.backbone(images))
+        return self.head(self.extract_feat(images))
 
     def loss(self, batch):
-        class_maps = self(batch['images'])
-        losses = self.head.loss_by_feat(class_maps, batch['labels'], batch.get('difficult'))
-        with torch.no_grad():
-            # Logged, not optimised: how peaked the maps are (max minus mean logit, averaged).
-            flat = class_maps.detach().flatten(2)
-            losses['map_peakiness'] = (flat.amax(2) - flat.mean(2)).mean()
-        return losses
+        return self.head.loss(self.extract_feat(batch['images']), batch)
 
     @torch.no_grad()
     def predict(self, batch):
         """Per image: ``scores`` (K,) probabilities, ``heatmaps`` (K, h, w) probabilities and
         ``heatmap_logits`` (K, h, w) over the padded input ``batch['images']`` (flip-averaged
         with ``flip_test``), and ``heatmap_stride`` / ``heatmap_offset`` (scalars, input pixels)
-        placing the cells on it (see evaluation/functional/heatmap_boxes)."""
+        placing the cells on it (see evaluation/functional/heatmap_boxes).
+
+        The flip test lives here, not in the head: it needs the backbone on the mirrored image
+        and this model's map geometry to put the mirrored maps back on the cells, and it must
+        average raw class maps (pooling the average is not the average of pooled scores). So
+        this one path runs the head's ``forward`` on both views and hands the averaged maps to
+        ``predict_by_feat``, the half of ``predict`` that follows ``forward``.
+        """
         images = batch['images']
-        class_maps = self(images)
+        feats = self.extract_feat(images)
         if self.flip_test:
             mirrored = self(images.flip(-1)).flip(-1)
-            class_maps = (class_maps + self.align_mirrored_maps(mirrored, images.shape[-1])) / 2
-        preds = self.head.predict_by_feat(class_maps)
+            class_maps = (self.head(feats) + self.align_mirrored_maps(mirrored, images.shape[-1])) / 2
+            preds = self.head.predict_by_feat(class_maps, batch)
+        else:
+            preds = self.head.predict(feats, batch)
         geometry = {f'heatmap_{key}': torch.tensor(value)
                     for key, value in self.heatmap_geometry.items()}
         return [{**{key: value.detach().cpu() for key, value in pred.items()}, **geometry}
@@ -123,18 +127,16 @@ class LocalizerAlexNetRobust(LocalizerAlexNet):
                  flip_test=False):
         super().__init__(backbone=backbone, head=head, flip_test=flip_test)
         if 1.0 not in scales or any(s <= 0 for s in scales):
-            raise ValueError(f'LocalizerAlexNetRobust scales={scales}; give positive input scales '
-                             'including 1.0 (its map grid is the one returned)')
+            raise ConfigError(f'LocalizerAlexNetRobust scales={scales}; give positive input scales '
+                              'including 1.0 (its map grid is the one returned)')
         self.scales = tuple(float(s) for s in scales)
 
-    def forward(self, images):
-        base = super().forward(images)
-        if self.scales == (1.0,):
-            return base
-        maps = [base]
+    def extract_feat(self, images):
+        """One conv5 level per scale, the scale-1 image first; the head averages their maps on
+        the scale-1 grid (``LocalizerHead.forward``)."""
+        feats = super().extract_feat(images)
         for scale in (s for s in self.scales if s != 1.0):
             scaled = F.interpolate(images, scale_factor=scale, mode='bilinear', align_corners=False,
                                    recompute_scale_factor=False)
-            maps.append(F.interpolate(super().forward(scaled), size=base.shape[-2:],
-                                      mode='bilinear', align_corners=False))
-        return torch.stack(maps).mean(dim=0)
+            feats += super().extract_feat(scaled)
+        return feats

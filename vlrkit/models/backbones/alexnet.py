@@ -11,6 +11,8 @@ conv3–conv5 31 (stride 16 overall).
 import torch.nn as nn
 import torch.nn.functional as F
 
+from vlrkit.errors import ConfigError
+from vlrkit.models.backbones.frozen_stages import FrozenStagesMixin
 from vlrkit.registry import BACKBONES
 
 #: torchvision ``alexnet`` state-dict names -> ours; the classifier (fc6–fc8) has no place here.
@@ -28,14 +30,16 @@ TORCHVISION_WIDTHS = (64, 192, 384, 256, 256)
 
 
 @BACKBONES.register_module()
-class AlexNetFeatures(nn.Module):
+class AlexNetFeatures(FrozenStagesMixin, nn.Module):
     """conv1 … conv5 of AlexNet (torchvision's variant: 64-192-384-256-256 channels), pool5 dropped.
 
     Args:
         pretrained: None (random init); 'imagenet' (torchvision's AlexNet_Weights.IMAGENET1K_V1 from
             the torch hub cache, never downloaded: a missing file raises with where to put it); a
             torchvision weights name; or the path of a checkpoint with torchvision's key names.
-        frozen_stages: number of leading conv layers (0–5) whose weights are not trained.
+        frozen_stages: -1 trains everything; 0 freezes the stem (conv1); N freezes conv1 and the
+            first N stages after it (conv2 … conv(N+1)), the meaning every backbone gives it
+            (``FrozenStagesMixin``).
         widths: output channels of conv1 … conv5; torchvision's (64, 192, 384, 256, 256) by
             default (required for pretrained weights). Narrower widths keep AlexNet's geometry
             (kernels, strides, map sizes) at a fraction of the cost, for CPU demos.
@@ -49,14 +53,14 @@ class AlexNetFeatures(nn.Module):
     feature_stride = 16
     feature_offset = 15.5
 
-    def __init__(self, pretrained=None, frozen_stages=0, widths=TORCHVISION_WIDTHS):
+    def __init__(self, pretrained=None, frozen_stages=-1, widths=TORCHVISION_WIDTHS):
         super().__init__()
         widths = tuple(int(w) for w in widths)
         if len(widths) != 5 or min(widths) < 1:
-            raise ValueError(f'AlexNetFeatures widths={widths}; give 5 positive channel counts')
+            raise ConfigError(f'AlexNetFeatures widths={widths}; give 5 positive channel counts')
         if pretrained is not None and widths != TORCHVISION_WIDTHS:
-            raise ValueError(f'AlexNetFeatures: pretrained weights need widths={TORCHVISION_WIDTHS}, '
-                             f'got {widths}; drop widths= or pretrained=')
+            raise ConfigError(f'AlexNetFeatures: pretrained weights need widths={TORCHVISION_WIDTHS}, '
+                              f'got {widths}; drop widths= or pretrained=')
         c1, c2, c3, c4, c5 = widths
         self.out_channels = c5
         self.conv1 = nn.Conv2d(3, c1, kernel_size=11, stride=4, padding=2)
@@ -66,15 +70,12 @@ class AlexNetFeatures(nn.Module):
         self.conv3 = nn.Conv2d(c2, c3, kernel_size=3, padding=1)
         self.conv4 = nn.Conv2d(c3, c4, kernel_size=3, padding=1)
         self.conv5 = nn.Conv2d(c4, c5, kernel_size=3, padding=1)
-        if not 0 <= frozen_stages <= 5:
-            raise ValueError(f'AlexNetFeatures frozen_stages={frozen_stages}; use 0 (train all) to 5')
         self.frozen_stages = frozen_stages
-        self.pretrained = pretrained
         self.load_report = None
         self.init_weights()
         if pretrained is not None:
             self.load_pretrained(pretrained)
-        self._freeze()
+        self._freeze_stages()
 
     def init_weights(self):
         """He (Kaiming) initialisation for training from scratch.
@@ -99,12 +100,13 @@ class AlexNetFeatures(nn.Module):
             raise RuntimeError(f'AlexNetFeatures: {pretrained!r} did not provide '
                                f'{self.load_report.missing}; is it an AlexNet checkpoint with '
                                "torchvision's 'features.<i>' names?")
-        return self.load_report
 
-    def _freeze(self):
-        for index in range(1, self.frozen_stages + 1):
-            for param in getattr(self, f'conv{index}').parameters():
-                param.requires_grad_(False)
+    @property
+    def stages(self):
+        return [self.conv2, self.conv3, self.conv4, self.conv5]
+
+    def stem_modules(self):
+        return [self.conv1]
 
     def forward(self, images):
         x = self.pool1(F.relu(self.conv1(images), inplace=True))

@@ -6,11 +6,12 @@ so analysis tools hook ``backbone.pool5`` or ``backbone.fc7`` (nearest neighbour
 ReLU; the ReLUs are separate modules (``relu1`` .. ``relu7``).
 
 The classifier layer fc8 is the head's (``LinearClsHead(in_channels=4096, num_classes=20)``): this
-backbone returns fc7 features.
+backbone returns ``(fc7,)``, one level of fc7 features, the tuple of levels every backbone returns.
 """
 import torch
 import torch.nn as nn
 
+from vlrkit.errors import ConfigError
 from vlrkit.registry import BACKBONES
 
 #: Flattened pool5 size: 256 channels x 6 x 6, for 227 and (thanks to Caffe's ceil-mode pooling) 224.
@@ -31,7 +32,7 @@ class CaffeNet(nn.Module):
         dropout: drop probability after fc6 and fc7 (0.5 in the homework).
         init: 'xavier' (the homework's xavier-uniform weights, zero biases) or 'default' (PyTorch's).
 
-    Shapes: images (N, in_channels, 227 or 224, same) -> (N, 4096) fc7 features.
+    Shapes: images (N, in_channels, 227 or 224, same) -> ((N, 4096) fc7 features,).
     """
 
     out_channels = 4096
@@ -63,7 +64,7 @@ class CaffeNet(nn.Module):
                     nn.init.xavier_uniform_(module.weight)
                     nn.init.zeros_(module.bias)
         elif init != 'default':
-            raise ValueError(f"CaffeNet init={init!r}; choose 'xavier' or 'default'")
+            raise ConfigError(f"CaffeNet init={init!r}; choose 'xavier' or 'default'")
 
     def forward_pool5(self, images):
         """(N, C, H, W) -> (N, 256, 6, 6) pool5 maps."""
@@ -75,8 +76,8 @@ class CaffeNet(nn.Module):
     def forward(self, images):
         pool5 = self.forward_pool5(images)
         if pool5.shape[1:] != (256, 6, 6):
-            raise ValueError(f'CaffeNet needs 227x227 or 224x224 inputs (pool5 256x6x6 = 9216 for fc6); '
-                             f'input {tuple(images.shape[-2:])} gives pool5 {tuple(pool5.shape[1:])}. '
-                             'Resize to 227 or 224 in the data pipeline.')
+            raise ConfigError(f'CaffeNet needs 227x227 or 224x224 inputs (pool5 256x6x6 = 9216 for fc6); '
+                              f'input {tuple(images.shape[-2:])} gives pool5 {tuple(pool5.shape[1:])}. '
+                              'Resize to 227 or 224 in the data pipeline.')
         x = self.drop6(self.relu6(self.fc6(torch.flatten(pool5, 1))))
-        return self.drop7(self.relu7(self.fc7(x)))
+        return (self.drop7(self.relu7(self.fc7(x))),)

@@ -15,8 +15,8 @@ The dict forms are ``dict(type='conv', kernel=5, filters=64, stride=1, padding=2
 ``dict(type='pool', kernel=2, stride=2, mode='max')``, ``dict(type='global_pool', mode='avg')``,
 ``dict(type='fc', units=256)``, ``dict(type='dropout', p=0.5)``. Every conv is followed by optional
 BatchNorm and the nonlinearity, every fc by the nonlinearity. The class scores are the head's
-(``LinearClsHead(in_channels=<last fc>, num_classes=...)``); the backbone returns the last
-features: (N, units of the last fc), or (N, C) / (N, C, H, W) when there is no fc.
+(``LinearClsHead(in_channels=<last fc>, num_classes=...)``); the backbone returns one level, the
+last features: ``((N, units of the last fc),)``, or the last map when there is no fc.
 
 The boilerplate ``BOILERPLATE_LAYERS`` with a 33-class head has 1,132,193 parameters:
 conv 5x5 3->64 (4,864) + 64->128 (204,928) + 128->256 (819,456) + fc 256->256 (65,792) +
@@ -28,6 +28,7 @@ from collections import OrderedDict
 import torch
 import torch.nn as nn
 
+from vlrkit.errors import ConfigError
 from vlrkit.registry import BACKBONES
 
 BOILERPLATE_LAYERS = ('conv5-64', 'maxpool2', 'conv5-128', 'maxpool2', 'conv5-256', 'maxpool2', 'gap',
@@ -51,8 +52,8 @@ def parse_layer(spec):
     """A layer spec string or dict -> a complete dict (see the module docstring for the forms)."""
     if isinstance(spec, dict):
         if spec.get('type') not in ('conv', 'pool', 'global_pool', 'fc', 'dropout'):
-            raise ValueError(f"ConvNet layer {spec!r}: type must be 'conv', 'pool', 'global_pool', "
-                             "'fc' or 'dropout'")
+            raise ConfigError(f"ConvNet layer {spec!r}: type must be 'conv', 'pool', 'global_pool', "
+                              "'fc' or 'dropout'")
         return dict(spec)
     for pattern, kind in _SPEC_PATTERNS:
         match = pattern.match(str(spec))
@@ -70,8 +71,8 @@ def parse_layer(spec):
         if kind == 'fc':
             return dict(type='fc', units=int(match[1]))
         return dict(type='dropout', p=float(match[1]))
-    raise ValueError(f"ConvNet layer spec {spec!r} not understood; use e.g. 'conv5-64', 'conv3-128-s2', "
-                     "'conv5-64-p0', 'maxpool2', 'avgpool2', 'gap', 'gmp', 'fc256', 'dropout0.5' or a dict")
+    raise ConfigError(f"ConvNet layer spec {spec!r} not understood; use e.g. 'conv5-64', 'conv3-128-s2', "
+                      "'conv5-64-p0', 'maxpool2', 'avgpool2', 'gap', 'gmp', 'fc256', 'dropout0.5' or a dict")
 
 
 @BACKBONES.register_module()
@@ -102,9 +103,9 @@ class ConvNet(nn.Module):
             kind = spec['type']
             act_name = spec.get('nonlinearity', nonlinearity)
             if act_name not in NONLINEARITIES:
-                raise ValueError(f'ConvNet nonlinearity {act_name!r}; choose one of {sorted(NONLINEARITIES)}')
+                raise ConfigError(f'ConvNet nonlinearity {act_name!r}; choose one of {sorted(NONLINEARITIES)}')
             if kind in ('conv', 'pool', 'global_pool') and flat is not None:
-                raise ValueError(f'ConvNet layer {spec!r} comes after an fc layer; convs and pools go first')
+                raise ConfigError(f'ConvNet layer {spec!r} comes after an fc layer; convs and pools go first')
             if kind == 'conv':
                 counts['conv'] += 1
                 i, k = counts['conv'], spec['kernel']
@@ -133,7 +134,6 @@ class ConvNet(nn.Module):
                 counts['dropout'] += 1
                 modules[f'dropout{counts["dropout"]}'] = nn.Dropout(spec['p'])
         self.layers = nn.Sequential(modules)
-        self.specs = specs
         self.input_size = size
         self.out_channels = flat if flat is not None else channels
 
@@ -145,18 +145,19 @@ class ConvNet(nn.Module):
             with torch.no_grad():
                 out = conv_part(torch.zeros(1, in_channels, *size))
         except RuntimeError as err:  # torch: "Output size is too small"
-            raise ValueError(f'ConvNet: the conv/pool layers shrink a {size} input to nothing ({err}); '
-                             'use fewer pools or strides, more padding, or a larger input_size') from err
+            raise ConfigError(f'ConvNet: the conv/pool layers shrink a {size} input to nothing ({err}); '
+                              'use fewer pools or strides, more padding, or a larger input_size') from err
         finally:
             conv_part.train()
         return out[0].numel()
 
     def forward(self, images):
-        try:
-            return self.layers(images)
-        except RuntimeError as err:
-            if 'mat1 and mat2' not in str(err):
-                raise
-            raise ValueError(f'ConvNet was sized for {self.input_size} inputs (its first fc layer) but got '
-                             f'{tuple(images.shape[-2:])}; set input_size in the config or add a '
-                             "'gap' layer before the first fc") from err
+        """images (N, C, H, W) -> (last features,), the tuple of levels every backbone returns."""
+        x = images
+        for layer in self.layers:
+            if isinstance(layer, nn.Linear) and x.shape[-1] != layer.in_features:
+                raise ConfigError(f'ConvNet was sized for {self.input_size} inputs (its first fc layer) '
+                                  f'but got {tuple(images.shape[-2:])}; set input_size in the config '
+                                  "or add a 'gap' layer before the first fc")
+            x = layer(x)
+        return (x,)

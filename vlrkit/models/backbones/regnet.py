@@ -7,6 +7,7 @@ through torchvision's weights API, offline (see ``vlrkit.models.pretrained``).
 import torch.nn as nn
 from torchvision.models import regnet
 
+from vlrkit.errors import ConfigError
 from vlrkit.models.backbones.frozen_stages import FrozenStagesMixin
 from vlrkit.models.pretrained import load_pretrained
 from vlrkit.registry import BACKBONES
@@ -38,11 +39,11 @@ class RegNet(FrozenStagesMixin, nn.Module):
                  norm_eval=False, pretrained=None, key_map=None):
         super().__init__()
         if arch not in ARCHS:
-            raise ValueError(f'RegNet arch={arch!r} is not supported; choose one of {sorted(ARCHS)}')
+            raise ConfigError(f'RegNet arch={arch!r} is not supported; choose one of {sorted(ARCHS)}')
         out_indices = tuple(sorted(set(out_indices)))
         if not out_indices or any(i not in range(NUM_STAGES) for i in out_indices):
-            raise ValueError(f'RegNet out_indices={out_indices} must be stage indices in 0..3')
-        builder, self.default_weights = ARCHS[arch]
+            raise ConfigError(f'RegNet out_indices={out_indices} must be stage indices in 0..3')
+        builder, default_weights = ARCHS[arch]
         net = builder(weights=None)
         self.stem = net.stem
         self.trunk_output = net.trunk_output       # torchvision's names, so checkpoints load as-is
@@ -51,7 +52,7 @@ class RegNet(FrozenStagesMixin, nn.Module):
         self.norm_eval = norm_eval
         widths = [stage[-1].f.c[0].out_channels for stage in self.trunk_output]  # last 1x1 conv
         self.out_channels = [widths[i] for i in out_indices]
-        self.load_report = load_pretrained(self, pretrained, self.default_weights, key_map=key_map,
+        self.load_report = load_pretrained(self, pretrained, default_weights, key_map=key_map,
                                            ignore_prefixes=('fc.',))
         self._freeze_stages()
 

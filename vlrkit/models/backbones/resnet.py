@@ -7,6 +7,7 @@ ImageNet initialisation goes through torchvision's weights API, offline (see ``p
 import torch.nn as nn
 from torchvision.models import resnet18, resnet34, resnet50
 
+from vlrkit.errors import ConfigError
 from vlrkit.models.backbones.frozen_stages import FrozenStagesMixin
 from vlrkit.models.pretrained import load_pretrained
 from vlrkit.registry import BACKBONES
@@ -42,17 +43,13 @@ class ResNet(FrozenStagesMixin, nn.Module):
                  pretrained=None, key_map=None):
         super().__init__()
         if depth not in ARCHS:
-            raise ValueError(f'ResNet depth={depth!r} is not supported; choose one of {sorted(ARCHS)}')
+            raise ConfigError(f'ResNet depth={depth!r} is not supported; choose one of {sorted(ARCHS)}')
         out_indices = tuple(sorted(set(out_indices)))  # outputs come in stage order
         if not out_indices or any(i not in range(NUM_STAGES) for i in out_indices):
-            raise ValueError(f'ResNet out_indices={out_indices} must be non-empty stage indices in '
-                             f'0..{NUM_STAGES - 1} (layer1..layer4, strides 4, 8, 16, 32)')
-        if frozen_stages not in range(-1, NUM_STAGES + 1):
-            raise ValueError(f'ResNet frozen_stages={frozen_stages} must be -1 (none), 0 (stem) '
-                             f'or 1..{NUM_STAGES} (stem and that many stages)')
-        builder, self.default_weights, channels = ARCHS[depth]
+            raise ConfigError(f'ResNet out_indices={out_indices} must be non-empty stage indices in '
+                              f'0..{NUM_STAGES - 1} (layer1..layer4, strides 4, 8, 16, 32)')
+        builder, default_weights, channels = ARCHS[depth]
         net = builder(weights=None)
-        self.depth = depth
         self.out_indices = out_indices
         self.frozen_stages = frozen_stages
         self.norm_eval = norm_eval
@@ -60,7 +57,7 @@ class ResNet(FrozenStagesMixin, nn.Module):
         self.conv1, self.bn1, self.relu, self.maxpool = net.conv1, net.bn1, net.relu, net.maxpool
         self.layer1, self.layer2, self.layer3, self.layer4 = net.layer1, net.layer2, net.layer3, net.layer4
         # The ImageNet classifier (fc) belongs to the checkpoint, not to a backbone: drop it quietly.
-        self.load_report = load_pretrained(self, pretrained, self.default_weights, key_map=key_map,
+        self.load_report = load_pretrained(self, pretrained, default_weights, key_map=key_map,
                                            ignore_prefixes=('fc.',))
         self._freeze_stages()
 

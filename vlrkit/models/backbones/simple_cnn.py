@@ -6,7 +6,8 @@ The classifier layer (fc2 in the homework) is the head's ``fc``, so the same bac
 """
 import torch.nn as nn
 
-from ...registry import BACKBONES
+from vlrkit.errors import ConfigError
+from vlrkit.registry import BACKBONES
 
 NONLINEARITIES = {'relu': nn.ReLU, 'tanh': nn.Tanh, 'sigmoid': nn.Sigmoid,
                   'leaky_relu': nn.LeakyReLU, 'gelu': nn.GELU, None: nn.Identity, 'none': nn.Identity}
@@ -14,18 +15,19 @@ NONLINEARITIES = {'relu': nn.ReLU, 'tanh': nn.Tanh, 'sigmoid': nn.Sigmoid,
 
 def make_nonlinearity(name):
     if name not in NONLINEARITIES:
-        raise ValueError(f'nonlinearity={name!r}; choose one of {[k for k in NONLINEARITIES if k]}')
+        raise ConfigError(f'nonlinearity={name!r}; choose one of {[k for k in NONLINEARITIES if k]}')
     return NONLINEARITIES[name]()
 
 
 @BACKBONES.register_module()
 class SimpleCNN(nn.Module):
-    """images (N, C, S, S) -> features (N, feat_dim). ``S`` must be divisible by 4 (two 2× pools)."""
+    """images (N, C, S, S) -> ``(fc1,)``, one level of (N, feat_dim) features, the tuple of levels
+    every backbone returns. ``S`` must be divisible by 4 (two 2× pools)."""
 
     def __init__(self, in_channels=1, input_size=28, nonlinearity='relu', feat_dim=128):
         super().__init__()
         if input_size % 4:
-            raise ValueError(f'SimpleCNN input_size={input_size} must be divisible by 4 (two 2x pools)')
+            raise ConfigError(f'SimpleCNN input_size={input_size} must be divisible by 4 (two 2x pools)')
         self.input_size = input_size
         self.conv1 = nn.Conv2d(in_channels, 32, kernel_size=5, padding=2)
         self.act1 = make_nonlinearity(nonlinearity)
@@ -39,8 +41,8 @@ class SimpleCNN(nn.Module):
 
     def forward(self, images):
         if images.shape[-1] != self.input_size or images.shape[-2] != self.input_size:
-            raise ValueError(f'SimpleCNN was built for {self.input_size}x{self.input_size} inputs but '
-                             f'got {tuple(images.shape[-2:])}; set backbone.input_size or resize the data')
+            raise ConfigError(f'SimpleCNN was built for {self.input_size}x{self.input_size} inputs but '
+                              f'got {tuple(images.shape[-2:])}; set backbone.input_size or resize the data')
         x = self.pool1(self.act1(self.conv1(images)))
         x = self.pool2(self.act2(self.conv2(x)))
-        return self.act3(self.fc1(x.flatten(1)))
+        return (self.act3(self.fc1(x.flatten(1))),)

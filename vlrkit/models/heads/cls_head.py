@@ -1,40 +1,46 @@
 """Linear classification head, single-label (softmax) or multi-label (sigmoid)."""
-import torch
 import torch.nn as nn
 
-from ...registry import HEADS, LOSSES
+from vlrkit.registry import HEADS, LOSSES
+from .base_head import BaseHead
+from .multilabel_loss import difficult_masked_loss
 
 
 @HEADS.register_module()
-class LinearClsHead(nn.Module):
-    """features (N, C) -> logits (N, K).
+class LinearClsHead(BaseHead):
+    """Last feature level (N, C) -> logits (N, K).
 
-    Multi-label targets are multi-hot (N, K) with a ``difficult`` (N, K) mask: a class present only
-    as difficult objects neither helps nor hurts, so its entries get weight 0 and the loss averages
-    over the remaining entries.
+    The head reads the last (deepest) level of the tuple a backbone or neck returns; it must be a
+    vector per image (an fc backbone such as SimpleCNN or CaffeNet, or a pooling neck after a
+    convolutional one). Multi-label targets are multi-hot (N, K) with a ``difficult`` (N, K) mask,
+    scored by ``difficult_masked_loss``; single-label targets are class indices (N,).
+
+    Args:
+        in_channels: C.  num_classes: K.
+        loss_cls: config of the classification loss (LOSSES registry).
+        multi_label: sigmoid per class instead of one softmax.
+        dropout: drop probability before the linear layer.
     """
 
-    def __init__(self, in_channels, num_classes, loss=dict(type='CrossEntropyLoss'),
+    def __init__(self, in_channels, num_classes, loss_cls=dict(type='CrossEntropyLoss'),
                  multi_label=False, dropout=0.0):
         super().__init__()
         self.num_classes, self.multi_label = num_classes, multi_label
         self.dropout = nn.Dropout(dropout) if dropout else nn.Identity()
         self.fc = nn.Linear(in_channels, num_classes)
-        self.loss_cls = LOSSES.build(loss)
+        self.loss_cls = LOSSES.build(loss_cls)
 
-    def forward(self, features):
-        return self.fc(self.dropout(features))
+    def forward(self, feats):
+        """feats: tuple of levels, the last (N, C) -> logits (N, K)."""
+        return self.fc(self.dropout(feats[-1]))
 
     def loss_by_feat(self, logits, batch):
-        labels = batch['labels']
-        if not self.multi_label:
-            return {'loss_cls': self.loss_cls(logits, labels)}
-        difficult = batch.get('difficult')
-        weight = torch.ones_like(logits) if difficult is None else (~difficult.bool()).to(logits.dtype)
-        return {'loss_cls': self.loss_cls(logits, labels.to(logits.dtype), weight=weight,
-                                          avg_factor=weight.sum().clamp(min=1))}
+        if self.multi_label:
+            return {'loss_cls': difficult_masked_loss(self.loss_cls, logits, batch['labels'],
+                                                      batch.get('difficult'))}
+        return {'loss_cls': self.loss_cls(logits, batch['labels'])}
 
-    def predict_by_feat(self, logits):
+    def predict_by_feat(self, logits, batch):
         logits = logits.float()
         if self.multi_label:
             return [{'scores': s} for s in logits.sigmoid()]

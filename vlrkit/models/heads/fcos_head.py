@@ -21,7 +21,10 @@ from torch.nn.utils.rnn import pad_sequence
 from torchvision.ops import batched_nms, clip_boxes_to_image
 
 from vlrkit.dist import mean_over_ranks
+from vlrkit.errors import ConfigError
 from vlrkit.registry import HEADS, LOSSES
+from vlrkit.structures import image_pairs
+from .base_head import BaseHead
 
 INF = float('inf')
 # The paper's regress ranges: P3 (0, 64), P4 (64, 128), P5 (128, 256), P6 (256, 512), P7 (512, inf).
@@ -177,20 +180,32 @@ class Scale(nn.Module):
         return x * self.scale
 
 
+#: Norm layers a tower can use, by config ``type``: GroupNorm (the FCOS default, because detection
+#: batches are small and batch statistics of a few images are noise) or BatchNorm.
+NORM_LAYERS = {
+    'GN': lambda cfg, channels: nn.GroupNorm(cfg.get('num_groups', 32), channels),
+    'BN': lambda cfg, channels: nn.BatchNorm2d(channels),
+}
+
+
 def conv_tower(in_channels, channels, num_convs, norm):
-    """``num_convs`` 3x3 conv (+ GroupNorm) + ReLU blocks; GN because detection batches are small."""
+    """``num_convs`` blocks of 3x3 conv + the norm ``norm['type']`` names + ReLU; ``norm=None``
+    gives plain convs with a bias (a norm layer's shift makes a conv bias redundant)."""
+    if norm is not None and norm.get('type') not in NORM_LAYERS:
+        raise ConfigError(f"FCOSHead norm type {norm.get('type')!r} is not one of {sorted(NORM_LAYERS)}; "
+                          'or give norm=None for plain convs with bias')
     layers = []
     for index in range(num_convs):
         layers.append(nn.Conv2d(in_channels if index == 0 else channels, channels, 3, padding=1,
                                 bias=norm is None))
         if norm is not None:
-            layers.append(nn.GroupNorm(norm.get('num_groups', 32), channels))
+            layers.append(NORM_LAYERS[norm['type']](norm, channels))
         layers.append(nn.ReLU(inplace=True))
     return nn.Sequential(*layers)
 
 
 @HEADS.register_module()
-class FCOSHead(nn.Module):
+class FCOSHead(BaseHead):
     """Shared FCOS head over the FPN levels.
 
     Args:
@@ -202,7 +217,7 @@ class FCOSHead(nn.Module):
         regress_ranges: (lo, hi) per level in input pixels; None picks the paper's ranges for
             five levels or (0, 64), (64, 128), (128, inf) for three.
         center_sampling / center_radius: restrict positives to radius * stride around box centres.
-        norm: dict(type='GN', num_groups=32) or None for plain convs with bias.
+        norm: dict(type='GN', num_groups=32), dict(type='BN') or None for plain convs with bias.
         reg_activation: 'relu' (improved FCOS, on stride-normalised outputs) or 'exp' (original).
         centerness_on_reg: predict centerness from the regression tower (better, the default) or
             from the classification tower (the original paper).
@@ -227,14 +242,14 @@ class FCOSHead(nn.Module):
         if regress_ranges is None:
             defaults = {3: THREE_LEVEL_RANGES, 5: FIVE_LEVEL_RANGES}
             if len(strides) not in defaults:
-                raise ValueError(f'FCOSHead: give regress_ranges for {len(strides)} levels '
-                                 f'(defaults exist for 3 and 5 levels)')
+                raise ConfigError(f'FCOSHead: give regress_ranges for {len(strides)} levels '
+                                  f'(defaults exist for 3 and 5 levels)')
             regress_ranges = defaults[len(strides)]
         if len(regress_ranges) != len(strides):
-            raise ValueError(f'FCOSHead: {len(regress_ranges)} regress_ranges for {len(strides)} '
-                             f'strides; give one (lo, hi) per level')
+            raise ConfigError(f'FCOSHead: {len(regress_ranges)} regress_ranges for {len(strides)} '
+                              f'strides; give one (lo, hi) per level')
         if reg_activation not in ('relu', 'exp'):
-            raise ValueError(f"FCOSHead reg_activation={reg_activation!r}; use 'relu' or 'exp'")
+            raise ConfigError(f"FCOSHead reg_activation={reg_activation!r}; use 'relu' or 'exp'")
         self.num_classes = num_classes
         self.strides = tuple(strides)
         self.regress_ranges = tuple((float(lo), float(hi)) for lo, hi in regress_ranges)
@@ -282,9 +297,6 @@ class FCOSHead(nn.Module):
             centernesses.append(self.conv_centerness(reg_feat if self.centerness_on_reg else cls_feat))
         return cls_scores, bbox_preds, centernesses
 
-    def loss(self, feats, gt_boxes, gt_labels, gt_difficult=None):
-        return self.loss_by_feat(*self(feats), gt_boxes, gt_labels, gt_difficult)
-
     def points_for(self, feats_or_scores):
         sizes = [tuple(f.shape[-2:]) for f in feats_or_scores]
         return level_points(sizes, self.strides, device=feats_or_scores[0].device)
@@ -299,9 +311,12 @@ class FCOSHead(nn.Module):
         """[(N, C, H_i, W_i)] -> (N, L, C), levels concatenated in the order of ``level_points``."""
         return torch.cat([x.permute(0, 2, 3, 1).reshape(x.shape[0], -1, x.shape[1]) for x in per_level], 1)
 
-    def loss_by_feat(self, cls_scores, bbox_preds, centernesses, gt_boxes, gt_labels,
-                     gt_difficult=None):
-        """Losses from head outputs and per-image ground truth (lists of (M_i, 4), (M_i,), (M_i,))."""
+    def loss_by_feat(self, outputs, batch):
+        """Losses from the head's ``outputs`` (``forward``'s three per-level lists) and the batch's
+        per-image ground truth: ``boxes`` (M_i, 4) in input pixels, ``labels`` (M_i,) and the
+        optional ``difficult`` (M_i,)."""
+        cls_scores, bbox_preds, centernesses = outputs
+        gt_boxes, gt_labels, gt_difficult = batch['boxes'], batch['labels'], batch.get('difficult')
         points, strides = self.points_for(cls_scores)                       # (L, 2), (L,)
         boxes, labels, difficult, valid = pad_ground_truth(gt_boxes, gt_labels, gt_difficult)
         with torch.no_grad():
@@ -353,7 +368,34 @@ class FCOSHead(nn.Module):
 
     # ------------------------------------------------------------------ inference
     @torch.no_grad()
-    def predict_by_feat(self, cls_scores, bbox_preds, centernesses, img_shapes):
+    def predict_by_feat(self, outputs, batch):
+        """Detections per image in *original* image pixels: N dicts of boxes (D, 4), scores (D,),
+        labels (D,), the prediction contract of ``vlrkit.structures``.
+
+        Boxes are decoded and clipped in input pixels (``decode_detections``), then divided by
+        the batch's ``scale_factor`` and clipped to ``ori_shape`` here, as mmdetection's heads
+        rescale in ``predict_by_feat``: the head is what turns points into boxes, so it is the
+        one place that knows they are in input pixels, and every model that uses it (FCOS
+        today, others tomorrow) returns original-image boxes without repeating the mapping.
+        Without ``img_shape`` the whole input is the image; without ``scale_factor`` the input
+        is the original.
+        """
+        images = batch['images']
+        count = images.shape[0]
+        img_shapes = image_pairs(batch, 'img_shape', count, default=tuple(images.shape[-2:]))
+        scale_factors = image_pairs(batch, 'scale_factor', count, default=(1.0, 1.0))
+        ori_shapes = image_pairs(batch, 'ori_shape', count)
+        results = self.decode_detections(*outputs, img_shapes)
+        for result, (sx, sy), ori_shape in zip(results, scale_factors, ori_shapes):
+            boxes = result['boxes'] / result['boxes'].new_tensor([sx, sy, sx, sy])
+            if ori_shape is not None:   # rounding of the resize can leave a sliver outside
+                height, width = ori_shape
+                boxes[:, 0::2] = boxes[:, 0::2].clamp(0, width)
+                boxes[:, 1::2] = boxes[:, 1::2].clamp(0, height)
+            result['boxes'] = boxes
+        return results
+
+    def decode_detections(self, cls_scores, bbox_preds, centernesses, img_shapes):
         """Detections per image in *input* pixels, clipped to each image's unpadded (h, w).
 
         Returns a list of N dicts with boxes (D, 4), scores (D,), labels (D,).

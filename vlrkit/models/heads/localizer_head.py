@@ -24,8 +24,12 @@ import math
 
 import torch
 import torch.nn as nn
+import torch.nn.functional as F
 
+from vlrkit.errors import ConfigError
 from vlrkit.registry import HEADS, LOSSES
+from .base_head import BaseHead
+from .multilabel_loss import difficult_masked_loss
 
 POOLINGS = ('max', 'lse', 'topk', 'avg')
 
@@ -64,16 +68,16 @@ def pool_class_maps(class_maps, pooling='max', lse_r=5.0, topk_ratio=0.1, keep=N
             kept = torch.isfinite(top)
             return torch.where(kept, top, torch.zeros_like(top)).sum(2) / kept.sum(2).clamp(min=1)
         return maps.topk(k, dim=2).values.mean(dim=2)
-    raise ValueError(f'pooling={pooling!r} is not one of {POOLINGS}')
+    raise ConfigError(f'pooling={pooling!r} is not one of {POOLINGS}')
 
 
 @HEADS.register_module()
-class LocalizerHead(nn.Module):
+class LocalizerHead(BaseHead):
     """conv3×3 C→256 (no padding) → ReLU → conv1×1 256→256 → ReLU → conv1×1 256→K, then pooling.
 
     Args:
         num_classes: K, one heatmap per class.
-        in_channels: channels of the backbone's last feature map (256 for AlexNet conv5).
+        in_channels: channels of the feature levels (256 for AlexNet conv5).
         feat_channels: width of the two hidden layers.
         pooling: 'max' (the homework's LocalizerAlexNet), 'lse', 'topk' or 'avg'.
         lse_r: log-sum-exp sharpness (only for 'lse').
@@ -93,20 +97,20 @@ class LocalizerHead(nn.Module):
                  loss_cls=dict(type='BCEWithLogitsLoss')):
         super().__init__()
         if pooling not in POOLINGS:
-            raise ValueError(f'LocalizerHead pooling={pooling!r}; choose one of {POOLINGS}')
+            raise ConfigError(f'LocalizerHead pooling={pooling!r}; choose one of {POOLINGS}')
         if not 0.0 <= map_dropout < 1.0:
-            raise ValueError(f'LocalizerHead map_dropout={map_dropout}; it must be in [0, 1)')
+            raise ConfigError(f'LocalizerHead map_dropout={map_dropout}; it must be in [0, 1)')
         if pooling == 'lse' and lse_r <= 0:
-            raise ValueError(f'LocalizerHead lse_r={lse_r}; log-sum-exp needs r > 0')
+            raise ConfigError(f'LocalizerHead lse_r={lse_r}; log-sum-exp needs r > 0')
         if pooling == 'topk' and not 0.0 < topk_ratio <= 1.0:
-            raise ValueError(f'LocalizerHead topk_ratio={topk_ratio}; it must be in (0, 1]')
+            raise ConfigError(f'LocalizerHead topk_ratio={topk_ratio}; it must be in (0, 1]')
         self.num_classes = num_classes
         self.pooling = pooling
         self.lse_r = lse_r
         self.topk_ratio = topk_ratio
         self.map_dropout = map_dropout
         if prior_prob is not None and not 0.0 < prior_prob < 1.0:
-            raise ValueError(f'LocalizerHead prior_prob={prior_prob}; it must be in (0, 1)')
+            raise ConfigError(f'LocalizerHead prior_prob={prior_prob}; it must be in (0, 1)')
         self.prior_prob = prior_prob
         self.classifier = nn.Sequential(
             nn.Conv2d(in_channels, feat_channels, kernel_size=3),
@@ -130,9 +134,20 @@ class LocalizerHead(nn.Module):
             nn.init.constant_(last.bias, math.log(self.prior_prob / (1.0 - self.prior_prob)))
 
     def forward(self, feats):
-        """(feature levels,) -> class maps (N, K, h, w); a 31×31 conv5 gives 29×29 maps."""
-        feat = feats[-1] if isinstance(feats, (tuple, list)) else feats
-        return self.classifier(feat)
+        """Feature levels -> class maps (N, K, h, w); a 31×31 conv5 gives 29×29 maps.
+
+        ``feats`` holds one (N, C, H', W') level per scale of an image pyramid, the scale-1 image
+        first (a plain backbone gives just that one). The maps of every level are resized to the
+        first level's grid and averaged: an object too large for the receptive field at scale 1
+        is seen whole at a smaller scale, and the cells keep the geometry of the scale-1 image.
+        """
+        class_maps = self.classifier(feats[0])
+        if len(feats) == 1:
+            return class_maps
+        maps = [class_maps] + [F.interpolate(self.classifier(feat), size=class_maps.shape[-2:],
+                                             mode='bilinear', align_corners=False)
+                               for feat in feats[1:]]
+        return torch.stack(maps).mean(dim=0)
 
     def pool(self, class_maps):
         """(N, K, h, w) -> (N, K) image logits; map dropout acts only in training mode."""
@@ -144,19 +159,19 @@ class LocalizerHead(nn.Module):
             keep |= noise == noise.flatten(2).amax(dim=2)[..., None, None]
         return pool_class_maps(class_maps, self.pooling, self.lse_r, self.topk_ratio, keep)
 
-    def loss_by_feat(self, class_maps, labels, difficult=None):
-        """Multi-label loss of the pooled logits; (N, K) entries marked difficult do not count."""
+    def loss_by_feat(self, class_maps, batch):
+        """Multi-label loss of the pooled logits against ``batch['labels']`` (N, K); entries that
+        ``batch['difficult']`` marks do not count (``difficult_masked_loss``)."""
         logits = self.pool(class_maps)
-        labels = labels.to(logits.dtype)
-        if labels.shape != logits.shape:
-            raise ValueError(f'LocalizerHead: labels {tuple(labels.shape)} must be multi-hot '
-                             f'(N, K={self.num_classes}) like the logits {tuple(logits.shape)}; '
-                             "use the dataset's classification mode")
-        weight = torch.ones_like(logits) if difficult is None else (~difficult.bool()).to(logits.dtype)
-        loss = self.loss_cls(logits, labels, weight=weight, avg_factor=weight.sum().clamp(min=1.0))
-        return dict(loss_cls=loss)
+        losses = dict(loss_cls=difficult_masked_loss(self.loss_cls, logits, batch['labels'],
+                                                     batch.get('difficult')))
+        with torch.no_grad():
+            # Logged, not optimised: how peaked the maps are (max minus mean logit, averaged).
+            flat = class_maps.detach().flatten(2)
+            losses['map_peakiness'] = (flat.amax(2) - flat.mean(2)).mean()
+        return losses
 
-    def predict_by_feat(self, class_maps):
+    def predict_by_feat(self, class_maps, batch):
         """One dict per image: ``scores`` (K,) sigmoid of the pooled logits, ``heatmaps`` (K, h, w)
         sigmoid of the class maps (with max pooling a heatmap's peak equals its class score), for
         pictures, and ``heatmap_logits`` the maps themselves, for boxes: the sigmoid saturates,

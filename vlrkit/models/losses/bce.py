@@ -9,6 +9,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from vlrkit.errors import ConfigError
 from vlrkit.registry import LOSSES
 from .utils import REDUCTIONS, weighted_reduce
 
@@ -28,7 +29,7 @@ class BCEWithLogitsLoss(nn.Module):
     def __init__(self, reduction='mean', loss_weight=1.0, pos_weight=None):
         super().__init__()
         if reduction not in REDUCTIONS:
-            raise ValueError(f'BCEWithLogitsLoss reduction={reduction!r}; choose one of {REDUCTIONS}')
+            raise ConfigError(f'BCEWithLogitsLoss reduction={reduction!r}; choose one of {REDUCTIONS}')
         self.reduction = reduction
         self.loss_weight = loss_weight
         self.register_buffer('pos_weight', None if pos_weight is None else torch.as_tensor(

@@ -2,7 +2,8 @@
 import torch.nn as nn
 import torch.nn.functional as F
 
-from ...registry import LOSSES
+from vlrkit.errors import ConfigError
+from vlrkit.registry import LOSSES
 from .utils import REDUCTIONS, weighted_reduce
 
 
@@ -12,7 +13,7 @@ class CrossEntropyLoss(nn.Module):
     def __init__(self, reduction='mean', loss_weight=1.0, label_smoothing=0.0):
         super().__init__()
         if reduction not in REDUCTIONS:
-            raise ValueError(f'CrossEntropyLoss reduction={reduction!r}; choose one of {REDUCTIONS}')
+            raise ConfigError(f'CrossEntropyLoss reduction={reduction!r}; choose one of {REDUCTIONS}')
         self.reduction, self.loss_weight, self.label_smoothing = reduction, loss_weight, label_smoothing
 
     def forward(self, pred, target, weight=None, avg_factor=None):

@@ -1,6 +1,8 @@
 """Weighting and reduction shared by every loss (mmdetection's ``weight`` / ``avg_factor`` convention)."""
 import torch
 
+from vlrkit.errors import ConfigError
+
 REDUCTIONS = ('none', 'mean', 'sum')
 
 
@@ -19,4 +21,4 @@ def weighted_reduce(loss, weight=None, reduction='mean', avg_factor=None):
         return loss.sum() / (avg_factor + torch.finfo(loss.dtype).eps)
     if reduction == 'none':
         return loss
-    raise ValueError('avg_factor cannot be used with reduction="sum"; use "mean" or leave avg_factor None')
+    raise ConfigError('avg_factor cannot be used with reduction="sum"; use "mean" or leave avg_factor None')

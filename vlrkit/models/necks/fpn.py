@@ -8,6 +8,7 @@ convs on C5 (``'on_input'``, the original FCOS) or on P5 (``'on_output'``, the i
 import torch.nn as nn
 import torch.nn.functional as F
 
+from vlrkit.errors import ConfigError
 from vlrkit.registry import NECKS
 
 
@@ -29,9 +30,9 @@ class FPN(nn.Module):
         in_channels = list(in_channels)
         num_outs = num_outs or len(in_channels)
         if num_outs < len(in_channels):
-            raise ValueError(f'FPN num_outs={num_outs} is smaller than the {len(in_channels)} inputs')
+            raise ConfigError(f'FPN num_outs={num_outs} is smaller than the {len(in_channels)} inputs')
         if add_extra_convs not in ('on_output', 'on_input'):
-            raise ValueError(f"FPN add_extra_convs={add_extra_convs!r}; use 'on_output' or 'on_input'")
+            raise ConfigError(f"FPN add_extra_convs={add_extra_convs!r}; use 'on_output' or 'on_input'")
         self.in_channels = in_channels
         self.out_channels = out_channels
         self.num_outs = num_outs
@@ -52,8 +53,8 @@ class FPN(nn.Module):
 
     def forward(self, inputs):
         if len(inputs) != len(self.in_channels):
-            raise ValueError(f'FPN got {len(inputs)} feature maps but in_channels lists '
-                             f'{len(self.in_channels)}; match the backbone out_indices')
+            raise ConfigError(f'FPN got {len(inputs)} feature maps but in_channels lists '
+                              f'{len(self.in_channels)}; match the backbone out_indices')
         laterals = [conv(x) for conv, x in zip(self.lateral_convs, inputs)]
         for i in range(len(laterals) - 1, 0, -1):   # top-down: coarse context into fine levels
             laterals[i - 1] = laterals[i - 1] + F.interpolate(laterals[i], size=laterals[i - 1].shape[-2:],

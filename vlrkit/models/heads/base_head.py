@@ -1,0 +1,35 @@
+"""The one contract every task head keeps, so every top-level model reads the same way.
+
+A model hands its head the feature levels and the batch: ``loss(feats, batch)`` for training and
+``predict(feats, batch)`` for inference. A head writes ``forward(feats)`` (raw tensors, for analysis
+and export) and the two halves that turn those tensors into losses or predictions,
+``loss_by_feat(outputs, batch)`` and ``predict_by_feat(outputs, batch)`` (mmdetection's split).
+Keeping the batch whole in both halves means a head reads the keys it needs (labels, difficult,
+boxes, scale_factor, ...) from ``vlrkit.structures`` instead of the model unpacking them for it.
+"""
+import torch.nn as nn
+
+
+class BaseHead(nn.Module):
+    """Subclasses implement ``forward``, ``loss_by_feat`` and ``predict_by_feat``.
+
+    ``outputs`` is whatever ``forward`` returns: one tensor, or a tuple of them, passed on as is.
+    ``predict_by_feat`` returns one prediction dict per image with the keys and pixel space that
+    ``vlrkit.structures`` documents (detection boxes in original image pixels), so a model never
+    post-processes what its head predicted; it may only add what the head cannot know (the
+    localiser adds where its heatmap cells sit on the image).
+    """
+
+    def loss(self, feats, batch):
+        """feats: tuple of feature levels -> dict of losses (keys starting with ``loss`` are summed)."""
+        return self.loss_by_feat(self(feats), batch)
+
+    def predict(self, feats, batch):
+        """feats: tuple of feature levels -> list of one prediction dict per image."""
+        return self.predict_by_feat(self(feats), batch)
+
+    def loss_by_feat(self, outputs, batch):
+        raise NotImplementedError(f'{type(self).__name__} must implement loss_by_feat(outputs, batch)')
+
+    def predict_by_feat(self, outputs, batch):
+        raise NotImplementedError(f'{type(self).__name__} must implement predict_by_feat(outputs, batch)')
