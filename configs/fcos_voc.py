@@ -1,4 +1,4 @@
-# FCOS on PASCAL VOC 2007, the homework's recipe: RegNetX-400MF (ImageNet) + FPN P3-P5 with 64
+# FCOS on PASCAL VOC 2007, the 2024 course recipe: RegNetX-400MF (ImageNet) + FPN P3-P5 with 64
 # channels, 224 px, batch 16, SGD lr 8e-3 for 9,000 iterations, lr x0.1 at 60% and 90%, warmup.
 # Target: >= 20 VOC mAP@0.5 on VOC2007 test.
 #   python tools/train.py configs/fcos_voc.py
@@ -6,7 +6,8 @@
 # cache (the error message says which file and where), or model.backbone.pretrained=None.
 _base_ = ['_base_/models/fcos_r18_fpn.py', '_base_/datasets/voc07_det.py',
           '_base_/default_runtime.py']
-# The FCOS R18 FPN model with a RegNetX-400MF trunk (C3-C5: 64, 160, 400 channels) and GN(16) towers.
+# The FCOS R18 FPN model with a RegNetX-400MF trunk (C3-C5: 64, 160, 400 channels) and
+# GN(16) towers.
 model = dict(
     backbone=dict(_delete_=True, type='RegNet', arch='regnetx_400mf', out_indices=(1, 2, 3),
                   frozen_stages=-1, norm_eval=False, pretrained='imagenet'),

@@ -1,5 +1,5 @@
-# CaffeNet (the 2020 course recipe) from scratch on VOC2007 multi-label: 227 px, Adam 1e-4, batch 32,
-# 50 epochs. Expected mAP ~0.38-0.43.
+# CaffeNet (the 2020 course recipe) from scratch on VOC2007 multi-label: 227 px, Adam 1e-4,
+# batch 32, 50 epochs. Expected mAP ~0.38-0.43.
 _base_ = ['../_base_/models/caffenet.py', '../_base_/datasets/voc07_cls.py',
           '../_base_/default_runtime.py']
 # The VOC07 pipelines at 227 px: random-resized crops to train, a plain resize to test.

@@ -1,4 +1,5 @@
-# ResNet-18 fine-tuned from torchvision's ImageNet weights on VOC2007 multi-label. Expected mAP ~0.8.
+# ResNet-18 fine-tuned from torchvision's ImageNet weights on VOC2007 multi-label.
+# Expected mAP ~0.8.
 # Offline: put resnet18-f37072fd.pth into torch.hub.get_dir()/checkpoints (see
 # docs/voc_classification.md), or set model.backbone.pretrained to its path.
 _base_ = ['../_base_/models/resnet18.py', '../_base_/datasets/voc07_cls.py',

@@ -1,4 +1,5 @@
-# SimpleCNN on the synthetic VOC demo (64 px, multi-label), with the VOC config's model and a 5-epoch Adam schedule.
+# SimpleCNN on the synthetic VOC demo (64 px, multi-label), with the VOC config's model and a
+# 5-epoch Adam schedule.
 _base_ = ['../_base_/models/simple_cnn.py', '../_base_/datasets/voc_demo_cls.py',
           '../_base_/default_runtime.py']
 optim_wrapper = dict(optimizer=dict(type='Adam', lr=1e-3))

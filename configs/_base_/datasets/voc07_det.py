@@ -1,7 +1,7 @@
 # PASCAL VOC 2007 detection: trainval to train, test to evaluate. Put the devkit at
 # data/VOCdevkit/VOC2007 (JPEGImages, Annotations, ImageSets/Main) or override data_root.
 data_root = 'data/VOCdevkit'
-image_size = 224   # the homework's input size; keep-ratio resize, then pad to /32
+image_size = 224   # the 2024 course recipe's input size; keep-ratio resize, then pad to /32
 train_pipeline = [
     dict(type='LoadImage'),
     dict(type='Resize', scale=(image_size, image_size), keep_ratio=True),

@@ -25,11 +25,13 @@ test_pipeline = [
 train_dataloader = dict(
     batch_size=32, num_workers=0, shuffle=True,
     dataset=dict(type=dataset_type, data_root=data_root, split='trainval', mode='classification',
-                 pipeline=train_pipeline, cache=dict(type='memory', size=(input_size, input_size)), **demo_settings))
+                 pipeline=train_pipeline, cache=dict(type='memory', size=(input_size, input_size)),
+                 **demo_settings))
 val_dataloader = dict(
     batch_size=100, num_workers=0, shuffle=False,
     dataset=dict(type=dataset_type, data_root=data_root, split='test', mode='classification',
-                 pipeline=test_pipeline, cache=dict(type='memory', size=(input_size, input_size)), **demo_settings))
+                 pipeline=test_pipeline, cache=dict(type='memory', size=(input_size, input_size)),
+                 **demo_settings))
 test_dataloader = val_dataloader
 val_evaluator = [dict(type='MultiLabelMAP'), dict(type='MultiLabelFBeta', thr=0.5, beta=1.0)]
 test_evaluator = val_evaluator
