@@ -25,7 +25,7 @@ test_dataloader = val_dataloader
 # on the `val` split, not the test images (docs/benchmarks.md, "Localizer").
 model = dict(
     flip_test=True,
-    backbone=dict(pretrained=None, widths=(32, 96, 192, 128, 128)),
+    backbone=dict(pretrained=None, widths=(32, 96, 192, 128, 128)),   # from scratch, half width
     head=dict(in_channels=128, feat_channels=128, prior_prob=0.1))
 
 val_evaluator = [
