@@ -1,4 +1,5 @@
-"""The VOC classification configs' data sections work on real VOC files (the shared samples)."""
+"""The VOC classification configs' data sections work on real VOC files (the shared samples) and
+the demo configs feed their models the input size they name."""
 import pytest
 import torch
 
@@ -37,3 +38,16 @@ def test_real_samples_through_model_and_metrics(voc_samples_root):
         metrics.update(evaluator.compute(size=len(dataset)))
     assert 0 <= metrics['multilabel/mAP'] <= 1
     assert {'multilabel/recall@0.5', 'multilabel/f1@0.5', 'multilabel/AP/chair'} <= set(metrics)
+
+
+@pytest.mark.parametrize('config, size', [('configs/simple_cnn/simple_cnn_voc_demo.py', 64),
+                                          ('configs/convnet/convnet_voc_demo.py', 64),
+                                          ('configs/resnet/resnet18_voc_demo.py', 96),
+                                          ('configs/caffenet/caffenet_voc_demo.py', 227),
+                                          ('configs/localizer/localizer_alexnet_demo.py', 256)])
+def test_demo_pipelines_take_the_configs_input_size(demo_voc_root, config, size):
+    """A demo config changes the preset's input size only; every loader's images come out at it."""
+    cfg = load_config(config)
+    for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        dataset = DATASETS.build(dict(cfg[loader]['dataset'], data_root=str(demo_voc_root)))
+        assert dataset[0]['image'].shape == (3, size, size)

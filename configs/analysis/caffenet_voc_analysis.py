@@ -6,7 +6,8 @@ _base_ = ['../caffenet/caffenet_voc.py']
 # The test pipeline's Normalize uses ImageNet statistics (0-255 scale); figures undo it.
 norm = dict(mean=[123.675, 116.28, 103.53], std=[58.395, 57.12, 57.375])
 analysis = [
-    # the homework's retrieval comparison: pool5 of CaffeNet vs the fine-tuned ResNet's features
+    # the 2020 course recipe's retrieval comparison: pool5 of CaffeNet vs the fine-tuned
+    # ResNet's features
     dict(type='KNNRetrieval', layer='backbone.pool5', k=4, metric='euclidean', num_queries=5,
          seed=0, **norm),
     dict(type='KNNRetrieval', layer='backbone.fc7', k=4, metric='cosine', num_queries=5,

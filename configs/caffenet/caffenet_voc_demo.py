@@ -1,27 +1,17 @@
 # CaffeNet from scratch on the synthetic VOC demo (128 px images stretched to 227), Adam 1e-4,
 # batch 32 as the VOC config, but 4 epochs: a check that the whole path trains, not a result.
-_base_ = ['../_base_/datasets/voc_demo_cls.py', '../_base_/default_runtime.py']
-model = dict(
-    type='ImageClassifier',
-    backbone=dict(type='CaffeNet', dropout=0.5),
-    head=dict(type='LinearClsHead', in_channels=4096, num_classes=20, multi_label=True,
-              loss_cls=dict(type='BCEWithLogitsLoss')))
-train_pipeline = [
-    dict(type='LoadImage'),
-    dict(type='Resize', scale=(227, 227), keep_ratio=False),
-    dict(type='RandomFlip', prob=0.5),
-    dict(type='Normalize'),
-    dict(type='PackSample'),
-]
-test_pipeline = [
-    dict(type='LoadImage'),
-    dict(type='Resize', scale=(227, 227), keep_ratio=False),
-    dict(type='Normalize'),
-    dict(type='PackSample'),
-]
-# The cache keeps the 128 px demo images; Resize stretches them to 227 per sample.
-train_dataloader = dict(dataset=dict(pipeline=train_pipeline, cache=dict(type='memory', size=(128, 128))))
-val_dataloader = dict(dataset=dict(pipeline=test_pipeline, cache=dict(type='memory', size=(128, 128))))
+_base_ = ['../_base_/models/caffenet.py', '../_base_/datasets/voc_demo_cls.py',
+          '../_base_/default_runtime.py']
+# The demo pipelines at 227 px; the cache keeps the 128 px demo images, Resize stretches them.
+input_size = 227
+train_pipeline = [dict(t, scale=(input_size, input_size)) if t.type == 'Resize' else t
+                  for t in _base_.train_pipeline]
+test_pipeline = [dict(t, scale=(input_size, input_size)) if t.type == 'Resize' else t
+                 for t in _base_.test_pipeline]
+train_dataloader = dict(dataset=dict(
+    pipeline=train_pipeline, cache=dict(type='memory', size=(128, 128))))
+val_dataloader = dict(dataset=dict(
+    pipeline=test_pipeline, cache=dict(type='memory', size=(128, 128))))
 test_dataloader = val_dataloader
 optim_wrapper = dict(optimizer=dict(type='Adam', lr=1e-4))
 param_scheduler = []

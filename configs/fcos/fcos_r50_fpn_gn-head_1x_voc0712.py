@@ -3,52 +3,33 @@
 # stem + layer1 frozen, BatchNorm frozen), FPN P3-P7 (P6/P7 from P5), 256 channels, the paper's
 # regress ranges, VOC-typical 1000x600 keep-ratio input, 12 epochs at batch 16 (1x schedule).
 #   python tools/train.py configs/fcos/fcos_r50_fpn_gn-head_1x_voc0712.py
-_base_ = ['../_base_/datasets/voc07_det.py', '../_base_/default_runtime.py']
+_base_ = ['../_base_/models/fcos_r18_fpn.py', '../_base_/datasets/voc07_det.py',
+          '../_base_/default_runtime.py']
+# What differs from the R18 FPN model: trunk, five FPN levels of 256 channels, the paper's ranges,
+# and class score x centerness (not its square root) to rank detections.
 model = dict(
-    type='FCOS',
-    backbone=dict(type='ResNet', depth=50, out_indices=(1, 2, 3), frozen_stages=1, norm_eval=True,
-                  pretrained='imagenet'),
-    neck=dict(type='FPN', in_channels=[512, 1024, 2048], out_channels=256, num_outs=5,
+    backbone=dict(depth=50, frozen_stages=1, norm_eval=True, pretrained='imagenet'),
+    neck=dict(in_channels=[512, 1024, 2048], out_channels=256, num_outs=5,
               add_extra_convs='on_output', relu_before_extra_convs=True),
     head=dict(
-        type='FCOSHead', num_classes=20, in_channels=256, feat_channels=256, stacked_convs=4,
-        strides=(8, 16, 32, 64, 128),
+        in_channels=256, feat_channels=256, strides=(8, 16, 32, 64, 128),
         regress_ranges=((0, 64), (64, 128), (128, 256), (256, 512), (512, float('inf'))),
-        center_sampling=True, center_radius=1.5, norm=dict(type='GN', num_groups=32),
-        reg_activation='relu', centerness_on_reg=True, prior_prob=0.01,
-        loss_cls=dict(type='FocalLoss', gamma=2.0, alpha=0.25, loss_weight=1.0),
-        loss_bbox=dict(type='GIoULoss', loss_weight=1.0),
-        loss_centerness=dict(type='BCEWithLogitsLoss', loss_weight=1.0),
-        test_cfg=dict(score_thr=0.05, nms_pre=1000, iou_thr=0.6, max_per_img=100,
-                      score_mode='product')))
-image_scale = (600, 1000)
-train_pipeline = [
-    dict(type='LoadImage'),
-    dict(type='Resize', scale=image_scale, keep_ratio=True),
-    dict(type='RandomFlip', prob=0.5),
-    dict(type='Normalize'),
-    dict(type='Pad', size_divisor=32),
-    dict(type='PackSample'),
-]
-test_pipeline = [
-    dict(type='LoadImage'),
-    dict(type='Resize', scale=image_scale, keep_ratio=True),
-    dict(type='Normalize'),
-    dict(type='Pad', size_divisor=32),
-    dict(type='PackSample'),
-]
+        test_cfg=dict(score_mode='product')))
+# The VOC detection pipelines at 1000x600 (keep ratio, pad to /32), on 07+12 trainval.
+image_scale = (1000, 600)
+train_pipeline = [dict(t, scale=image_scale) if t.type == 'Resize' else t
+                  for t in _base_.train_pipeline]
+test_pipeline = [dict(t, scale=image_scale) if t.type == 'Resize' else t
+                 for t in _base_.test_pipeline]
 data_root = 'data/VOCdevkit'
 train_dataloader = dict(
     batch_size=16, num_workers=4, shuffle=True,
-    dataset=dict(type='ConcatDataset', datasets=[
+    dataset=dict(_delete_=True, type='ConcatDataset', datasets=[
         dict(type='VOCDataset', data_root=data_root, year='2007', split='trainval',
              mode='detection', pipeline=train_pipeline),
         dict(type='VOCDataset', data_root=data_root, year='2012', split='trainval',
              mode='detection', pipeline=train_pipeline)]))
-val_dataloader = dict(
-    batch_size=8, num_workers=4,
-    dataset=dict(type='VOCDataset', data_root=data_root, year='2007', split='test',
-                 mode='detection', pipeline=test_pipeline))
+val_dataloader = dict(batch_size=8, num_workers=4, dataset=dict(pipeline=test_pipeline))
 test_dataloader = val_dataloader
 train_cfg = dict(by_epoch=True, max_epochs=12, val_interval=2)
 optim_wrapper = dict(optimizer=dict(type='SGD', lr=0.01, momentum=0.9, weight_decay=1e-4),

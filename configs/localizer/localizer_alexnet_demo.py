@@ -3,23 +3,16 @@
 # AlexNet at half width, Adam instead of SGD (there are no pretrained weights to fine-tune),
 # batch 16, fewer epochs, and the last layer starts at the label prior. The 128 px demo images
 # are upsampled to 256 px: 13x13 maps, one cell per 8 original pixels (at 128 px they are 5x5).
-_base_ = ['../_base_/datasets/voc_demo_cls.py', '../_base_/default_runtime.py']
+_base_ = ['../_base_/models/localizer_alexnet.py', '../_base_/datasets/voc_demo_cls.py',
+          '../_base_/default_runtime.py']
 
+# The demo pipelines at 256 px; the cache keeps the decoded 128 px demo images, Resize stretches
+# them per sample.
 input_size = 256
-train_pipeline = [
-    dict(type='LoadImage'),
-    dict(type='Resize', scale=(input_size, input_size), keep_ratio=False),
-    dict(type='RandomFlip', prob=0.5),
-    dict(type='Normalize'),
-    dict(type='PackSample'),
-]
-test_pipeline = [
-    dict(type='LoadImage'),
-    dict(type='Resize', scale=(input_size, input_size), keep_ratio=False),
-    dict(type='Normalize'),
-    dict(type='PackSample'),
-]
-# The cache keeps the decoded 128 px demo images; Resize stretches them per sample.
+train_pipeline = [dict(t, scale=(input_size, input_size)) if t.type == 'Resize' else t
+                  for t in _base_.train_pipeline]
+test_pipeline = [dict(t, scale=(input_size, input_size)) if t.type == 'Resize' else t
+                 for t in _base_.test_pipeline]
 train_dataloader = dict(batch_size=16, dataset=dict(
     pipeline=train_pipeline, cache=dict(type='memory', size=(128, 128))))
 val_dataloader = dict(batch_size=50, dataset=dict(
@@ -31,11 +24,9 @@ test_dataloader = val_dataloader
 # background level: demo objects cover far less than half of an image) to its peak; both chosen
 # on the `val` split, not the test images (docs/benchmarks.md, "Localizer").
 model = dict(
-    type='LocalizerAlexNet',
     flip_test=True,
-    backbone=dict(type='AlexNetFeatures', widths=(32, 96, 192, 128, 128)),
-    head=dict(type='LocalizerHead', num_classes=20, in_channels=128, feat_channels=128,
-              pooling='max', prior_prob=0.1, loss_cls=dict(type='BCEWithLogitsLoss')))
+    backbone=dict(pretrained=None, widths=(32, 96, 192, 128, 128)),   # from scratch, half width
+    head=dict(in_channels=128, feat_channels=128, prior_prob=0.1))
 
 val_evaluator = [
     dict(type='MultiLabelMAP'),

@@ -1,6 +1,6 @@
 # LocalizerAlexNetRobust on PASCAL VOC 2007: the same layers as LocalizerAlexNet, trained so that
 # heatmaps cover whole objects (docs/localizer.md): log-sum-exp pooling instead of max, and map
-# dropout that hides cells from the pooling; 45 epochs as in the homework.
+# dropout that hides cells from the pooling; 45 epochs as in the course recipe.
 _base_ = ['./localizer_alexnet_voc.py']
 
 model = dict(

@@ -1,31 +1,17 @@
-# LocalizerAlexNet on PASCAL VOC 2007 (the homework recipe): trained with image labels only,
+# LocalizerAlexNet on PASCAL VOC 2007 (the course recipe): trained with image labels only,
 # scored on classification (metric1 = multi-label mAP, metric2 = recall / F-beta at 0.5) and on
 # localisation (CorLoc and VOC mAP of the boxes drawn from its heatmaps). See docs/localizer.md.
-_base_ = ['../_base_/datasets/voc07_cls.py', '../_base_/default_runtime.py']
-
-input_size = 512                    # 512x512 input -> 29x29 class maps
-train_pipeline = [
-    dict(type='LoadImage'),
-    dict(type='Resize', scale=(input_size, input_size), keep_ratio=False),
-    dict(type='RandomFlip', prob=0.5),
-    dict(type='Normalize'),         # ImageNet mean / std, as the pretrained AlexNet expects
-    dict(type='PackSample'),        # labels (20,) multi-hot, difficult (20,), objects (boxes)
-]
-test_pipeline = [
-    dict(type='LoadImage'),
-    dict(type='Resize', scale=(input_size, input_size), keep_ratio=False),
-    dict(type='Normalize'),
-    dict(type='PackSample'),
-]
+_base_ = ['../_base_/models/localizer_alexnet.py', '../_base_/datasets/voc07_cls.py',
+          '../_base_/default_runtime.py']
+# The VOC07 stretch-and-flip pipelines at 512 px: 512x512 input -> 29x29 class maps.
+input_size = 512
+train_pipeline = [dict(t, scale=(input_size, input_size)) if t.type == 'Resize' else t
+                  for t in _base_.resize_train_pipeline]
+test_pipeline = [dict(t, scale=(input_size, input_size)) if t.type == 'Resize' else t
+                 for t in _base_.test_pipeline]
 train_dataloader = dict(batch_size=32, num_workers=4, dataset=dict(pipeline=train_pipeline))
 val_dataloader = dict(batch_size=32, num_workers=4, dataset=dict(pipeline=test_pipeline))
 test_dataloader = val_dataloader
-
-model = dict(
-    type='LocalizerAlexNet',
-    backbone=dict(type='AlexNetFeatures', pretrained='imagenet'),  # torchvision weights, offline
-    head=dict(type='LocalizerHead', num_classes=20, pooling='max',
-              loss_cls=dict(type='BCEWithLogitsLoss')))  # difficult classes masked out
 
 val_evaluator = [
     dict(type='MultiLabelMAP'),                          # metric1

@@ -1,4 +1,5 @@
-# SimpleCNN on Fashion-MNIST, the 2020 homework's setting (5 epochs; it reports about 91% accuracy).
+# SimpleCNN on Fashion-MNIST, the 2020 course recipe's setting (5 epochs; it reports about 91%
+# accuracy).
 _base_ = ['../_base_/datasets/fashion_mnist.py', '../_base_/schedules/sgd_5e.py',
           '../_base_/default_runtime.py']
 model = dict(

@@ -1,10 +1,13 @@
 # PASCAL VOC 2007 detection: trainval to train, test to evaluate. Put the devkit at
 # data/VOCdevkit/VOC2007 (JPEGImages, Annotations, ImageSets/Main) or override data_root.
+# A model with another input scale keeps these pipelines and replaces only their Resize scale:
+#   train_pipeline = [dict(t, scale=(512, 512)) if t.type == 'Resize' else t
+#                     for t in _base_.train_pipeline]
 data_root = 'data/VOCdevkit'
-image_size = 224   # the homework's input size; keep-ratio resize, then pad to /32
+input_size = 224   # the 2024 course recipe's input size; keep-ratio resize, then pad to /32
 train_pipeline = [
     dict(type='LoadImage'),
-    dict(type='Resize', scale=(image_size, image_size), keep_ratio=True),
+    dict(type='Resize', scale=(input_size, input_size), keep_ratio=True),
     dict(type='RandomFlip', prob=0.5),
     dict(type='Normalize'),
     dict(type='Pad', size_divisor=32),
@@ -12,7 +15,7 @@ train_pipeline = [
 ]
 test_pipeline = [
     dict(type='LoadImage'),
-    dict(type='Resize', scale=(image_size, image_size), keep_ratio=True),
+    dict(type='Resize', scale=(input_size, input_size), keep_ratio=True),
     dict(type='Normalize'),
     dict(type='Pad', size_divisor=32),
     dict(type='PackSample'),

@@ -1,10 +1,10 @@
 # Generated demo VOC data (coloured shapes named as the 20 VOC classes, 128 px), detection mode.
 # Written into data/demo/VOCdevkit on first use (or: python tools/make_demo_data.py --out data/demo).
 data_root = 'data/demo/VOCdevkit'
-image_size = 128
+input_size = 128
 train_pipeline = [
     dict(type='LoadImage'),
-    dict(type='Resize', scale=(image_size, image_size), keep_ratio=True),
+    dict(type='Resize', scale=(input_size, input_size), keep_ratio=True),
     dict(type='RandomFlip', prob=0.5),
     dict(type='Normalize'),
     dict(type='Pad', size_divisor=32),
@@ -12,7 +12,7 @@ train_pipeline = [
 ]
 test_pipeline = [
     dict(type='LoadImage'),
-    dict(type='Resize', scale=(image_size, image_size), keep_ratio=True),
+    dict(type='Resize', scale=(input_size, input_size), keep_ratio=True),
     dict(type='Normalize'),
     dict(type='Pad', size_divisor=32),
     dict(type='PackSample'),
