@@ -18,7 +18,7 @@ def test_config_builds(path):
     assert cfg.model.neck.in_channels == model.backbone.out_channels
 
 
-def test_homework_recipe_numbers():
+def test_course_recipe_numbers():
     cfg = load_config('configs/fcos_voc.py', cfg_options={'model.backbone.pretrained': None})
     assert cfg.train_cfg.max_iters == 9000 and cfg.train_dataloader.batch_size == 16
     assert cfg.optim_wrapper.optimizer.lr == 8e-3

@@ -13,7 +13,7 @@ def one_error_line(process):
     return lines[0]
 
 
-def test_summary_prints_layers_and_the_homework_parameter_count():
+def test_summary_prints_layers_and_the_recipe_parameter_count():
     result = run_tool('tools/summary.py', DIGITS)
     assert result.returncode == 0, result.stderr
     assert 'input: (1, 28, 28)' in result.stdout

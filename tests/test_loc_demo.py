@@ -25,7 +25,7 @@ def demo_cfg(name, data_root, work_dir, **overrides):
 
 
 @pytest.mark.parametrize('name', ['localizer_alexnet_voc.py', 'localizer_alexnet_robust_voc.py'])
-def test_voc_configs_keep_the_homework_recipe(name):
+def test_voc_configs_keep_the_course_recipe(name):
     cfg = load_config(CONFIGS / name)
     assert cfg.train_dataloader.batch_size == 32
     assert cfg.optim_wrapper.optimizer == dict(type='SGD', lr=0.01, momentum=0.9, weight_decay=1e-4)

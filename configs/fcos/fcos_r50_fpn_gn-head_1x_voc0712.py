@@ -15,8 +15,8 @@ model = dict(
         in_channels=256, feat_channels=256, strides=(8, 16, 32, 64, 128),
         regress_ranges=((0, 64), (64, 128), (128, 256), (256, 512), (512, float('inf'))),
         test_cfg=dict(score_mode='product')))
-# The VOC detection pipelines at 1000x600 (keep ratio, pad to /32), on 07+12 trainval.
-image_scale = (1000, 600)
+# The VOC detection pipelines at (h, w) = (600, 1000) (keep ratio, pad to /32), on 07+12 trainval.
+image_scale = (600, 1000)
 train_pipeline = [dict(t, scale=image_scale) if t.type == 'Resize' else t
                   for t in _base_.train_pipeline]
 test_pipeline = [dict(t, scale=image_scale) if t.type == 'Resize' else t

@@ -1,6 +1,6 @@
 """Weakly-supervised localisers: trained with image labels, they output where each class is.
 
-``LocalizerAlexNet`` is the homework's model (Oquab et al. 2015): AlexNet conv1–conv5 plus a
+``LocalizerAlexNet`` is Oquab et al.'s model (CVPR 2015): AlexNet conv1–conv5 plus a
 convolutional classifier giving one heatmap per class, max-pooled to image scores.
 ``LocalizerAlexNetRobust`` keeps the same layers — a checkpoint of one loads into the other — and
 changes how the maps are trained and read so that heatmaps cover whole objects instead of their

@@ -1,4 +1,4 @@
-"""Per-layer output shapes and parameter counts (what the homework reports count by hand)."""
+"""Per-layer output shapes and parameter counts (what course reports count by hand)."""
 import torch
 
 

@@ -4,4 +4,4 @@ model = dict(
     type='ImageClassifier',
     backbone=dict(type='CaffeNet', dropout=0.5),
     head=dict(type='LinearClsHead', in_channels=4096, num_classes=20, multi_label=True,
-              loss=dict(type='BCEWithLogitsLoss')))
+              loss_cls=dict(type='BCEWithLogitsLoss')))

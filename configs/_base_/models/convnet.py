@@ -8,4 +8,4 @@ model = dict(
         layers=['conv5-64', 'maxpool2', 'conv5-128', 'maxpool2', 'conv5-256', 'maxpool2', 'gap',
                 'fc256', 'fc128']),
     head=dict(type='LinearClsHead', in_channels=128, num_classes=33,
-              loss=dict(type='CrossEntropyLoss')))
+              loss_cls=dict(type='CrossEntropyLoss')))

@@ -5,4 +5,4 @@ model = dict(
     backbone=dict(type='ResNet', depth=18, out_indices=(3,), pretrained=None),
     neck=dict(type='GlobalAveragePooling'),                 # layer4 (512 x h/32 x w/32) -> 512
     head=dict(type='LinearClsHead', in_channels=512, num_classes=20, multi_label=True,
-              loss=dict(type='BCEWithLogitsLoss')))
+              loss_cls=dict(type='BCEWithLogitsLoss')))

@@ -4,4 +4,4 @@ model = dict(
     type='ImageClassifier',
     backbone=dict(type='SimpleCNN', in_channels=3, input_size=64, nonlinearity='relu'),
     head=dict(type='LinearClsHead', in_channels=128, num_classes=20, multi_label=True,
-              loss=dict(type='BCEWithLogitsLoss')))  # difficult-masked, mean over valid entries
+              loss_cls=dict(type='BCEWithLogitsLoss')))  # difficult-masked, mean over valid entries

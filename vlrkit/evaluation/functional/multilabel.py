@@ -86,7 +86,7 @@ def multilabel_precision_recall(scores, targets, difficult=None, thr=0.5, averag
 
 
 def multilabel_recall(scores, targets, difficult=None, thr=0.5, average='macro'):
-    """Recall at threshold ``thr`` (metric2 of the localizer homework); see multilabel_precision_recall."""
+    """Recall at threshold ``thr`` (metric2 of the 2020 course recipe for the localiser); see multilabel_precision_recall."""
     return multilabel_precision_recall(scores, targets, difficult, thr, average)[1]
 
 

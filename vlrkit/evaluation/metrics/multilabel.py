@@ -117,7 +117,7 @@ class MultiLabelFBeta(_MultiLabelMetric):
 
 @EVALUATORS.register_module()
 class MultiLabelRecall(MultiLabelFBeta):
-    """metric2 of the localizer homework: recall of ``score >= thr`` only (see MultiLabelFBeta)."""
+    """metric2 of the 2020 course recipe for the localiser: recall of ``score >= thr`` only (see MultiLabelFBeta)."""
 
     def compute_metrics(self, results):
         metrics = super().compute_metrics(results)

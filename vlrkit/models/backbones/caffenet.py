@@ -1,4 +1,4 @@
-"""CaffeNet, the 2020 homework's VOC classifier: AlexNet as Caffe shipped it, trained from scratch.
+"""CaffeNet, the 2020 course recipe's VOC classifier: AlexNet as Caffe shipped it, trained from scratch.
 
 Layers keep their Caffe names (``conv1`` .. ``conv5``, ``pool5``, ``fc6``, ``fc7``) as attributes,
 so analysis tools hook ``backbone.pool5`` or ``backbone.fc7`` (nearest neighbours, t-SNE) and read
@@ -29,8 +29,8 @@ class CaffeNet(nn.Module):
 
     Args:
         in_channels: image channels.
-        dropout: drop probability after fc6 and fc7 (0.5 in the homework).
-        init: 'xavier' (the homework's xavier-uniform weights, zero biases) or 'default' (PyTorch's).
+        dropout: drop probability after fc6 and fc7 (0.5 in the 2020 recipe).
+        init: 'xavier' (the 2020 recipe's xavier-uniform weights, zero biases) or 'default' (PyTorch's).
 
     Shapes: images (N, in_channels, 227 or 224, same) -> ((N, 4096) fc7 features,).
     """

@@ -1,6 +1,6 @@
 """RegNetX trunk (Radosavovic et al. 2020) from torchvision, returning the maps a task needs.
 
-RegNetX-400MF is the homework's FCOS backbone: ~5 M parameters, strides 4/8/16/32 for its four
+RegNetX-400MF is the course recipe's FCOS backbone: ~5 M parameters, strides 4/8/16/32 for its four
 stages (``block1..block4``), so ``out_indices=(1, 2, 3)`` gives C3-C5. ImageNet initialisation goes
 through torchvision's weights API, offline (see ``vlrkit.models.pretrained``).
 """

@@ -1,8 +1,8 @@
-"""SimpleCNN of the VLR homeworks: two 5×5 conv blocks with average pooling, then a 128-d fc.
+"""SimpleCNN of the VLR course recipes (2020 and 2024): two 5×5 conv blocks with average pooling, then a 128-d fc.
 
 2020 variant: 1×28×28 input (MNIST / Fashion-MNIST); 454,922 parameters with its 10-way head.
 2024 variant: ``in_channels=3, input_size=64`` (PASCAL VOC), where fc1 sees 64·16·16 = 16,384 inputs.
-The classifier layer (fc2 in the homework) is the head's ``fc``, so the same backbone serves both.
+The classifier layer (fc2 in the course recipe) is the head's ``fc``, so the same backbone serves both.
 """
 import torch.nn as nn
 

@@ -29,7 +29,7 @@ from .base_head import BaseHead
 INF = float('inf')
 # The paper's regress ranges: P3 (0, 64), P4 (64, 128), P5 (128, 256), P6 (256, 512), P7 (512, inf).
 FIVE_LEVEL_RANGES = ((0, 64), (64, 128), (128, 256), (256, 512), (512, INF))
-# Three levels (the homework's P3-P5): the last level takes every larger object.
+# Three levels (the course recipe's P3-P5): the last level takes every larger object.
 THREE_LEVEL_RANGES = ((0, 64), (64, 128), (128, INF))
 # Label value of a point that is neither positive nor negative (claimed by a difficult box).
 IGNORE = -1

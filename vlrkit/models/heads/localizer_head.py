@@ -79,7 +79,7 @@ class LocalizerHead(BaseHead):
         num_classes: K, one heatmap per class.
         in_channels: channels of the feature levels (256 for AlexNet conv5).
         feat_channels: width of the two hidden layers.
-        pooling: 'max' (the homework's LocalizerAlexNet), 'lse', 'topk' or 'avg'.
+        pooling: 'max' (Oquab et al.'s LocalizerAlexNet), 'lse', 'topk' or 'avg'.
         lse_r: log-sum-exp sharpness (only for 'lse').
         topk_ratio: fraction of cells averaged (only for 'topk').
         map_dropout: probability of hiding a class-map cell from the pooling during training.
@@ -123,7 +123,7 @@ class LocalizerHead(BaseHead):
         self.init_weights()
 
     def init_weights(self):
-        """Xavier-uniform weights and zero biases (the homework's init), or the prior init."""
+        """Xavier-uniform weights and zero biases (the 2020 course recipe's init), or the prior init."""
         for module in self.classifier:
             if isinstance(module, nn.Conv2d):
                 nn.init.xavier_uniform_(module.weight)

@@ -1,7 +1,7 @@
 """Binary cross-entropy on logits, with per-entry weights and an averaging factor.
 
 Multi-label VOC classification weights each (image, class) entry with ``~difficult`` and averages
-over the valid entries (``avg_factor = weight.sum()``), as the homework does: a class present only
+over the valid entries (``avg_factor = weight.sum()``), as the 2020 course recipe does: a class present only
 as difficult objects neither rewards nor punishes the model. FCOS uses the same loss for
 centerness, averaged over positive locations.
 """
