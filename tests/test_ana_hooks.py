@@ -8,6 +8,7 @@ import torch
 from PIL import Image
 
 from vlrkit.config import load_config
+from vlrkit.errors import ConfigError
 from vlrkit.engine.hooks.grad_histogram_hook import GradHistogramHook
 from vlrkit.engine.runner import Runner
 
@@ -45,7 +46,7 @@ def test_grad_histograms_are_the_true_gradients():
     hook.after_train_iter(runner, 1, batch, {})
     assert len(runner.writer.histograms) == 2
     hook.after_train(runner)
-    with pytest.raises(KeyError, match='nothing'):
+    with pytest.raises(ConfigError, match='nothing'):
         GradHistogramHook(params=['layer9.weight']).before_train(runner)
 
 

@@ -20,6 +20,10 @@ class CheckpointError(UserError, RuntimeError):
     """A file is not a readable vlrkit checkpoint; the message names it and says what to do."""
 
 
+class WorkDirInUseError(UserError, FileExistsError):
+    """A fresh run was pointed at a work_dir that holds an earlier run's checkpoints."""
+
+
 def save_checkpoint(checkpoint, path):
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)

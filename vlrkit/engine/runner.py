@@ -18,10 +18,12 @@ from torch.utils.data import DataLoader, DistributedSampler
 
 from .. import __version__
 from ..config import config_name
+from ..errors import ConfigError
 from ..registry import DATASETS, EVALUATORS, HOOKS, MODELS
 from ..structures import collate, move_to
 from .. import dist
-from .checkpoint import CheckpointError, load_checkpoint_file, rng_state, save_checkpoint, set_rng_state
+from .checkpoint import (CheckpointError, WorkDirInUseError, load_checkpoint_file, rng_state,
+                         save_checkpoint, set_rng_state)
 from .hooks.hook import priority_value
 from .optim import build_optimizer, build_param_schedulers
 
@@ -111,7 +113,7 @@ class Runner:
             device = torch.device(device_type, local_rank) if device_type == 'cuda' else torch.device('cpu')
             return device, rank, world_size
         if launcher != 'none':
-            raise ValueError(f"launcher={launcher!r}; use 'none' or 'pytorch' (torchrun)")
+            raise ConfigError(f"launcher={launcher!r}; use 'none' or 'pytorch' (torchrun)")
         return torch.device(requested if requested != 'auto' else device_type), 0, 1
 
     @staticmethod
@@ -131,9 +133,9 @@ class Runner:
             return torch.bfloat16
         if amp == 'fp16':
             if self.device.type != 'cuda':
-                raise ValueError("amp='fp16' needs a CUDA device (it uses a GradScaler); use amp='bf16' on CPU")
+                raise ConfigError("amp='fp16' needs a CUDA device (it uses a GradScaler); use amp='bf16' on CPU")
             return torch.float16
-        raise ValueError(f"amp={amp!r}; use None, 'bf16' or 'fp16'")
+        raise ConfigError(f"amp={amp!r}; use None, 'bf16' or 'fp16'")
 
     def _build_logger(self):
         logger = logging.getLogger('vlrkit')
@@ -430,7 +432,7 @@ class Runner:
     def _refuse_to_overwrite(self):
         """A fresh run must not overwrite the checkpoints of an earlier run in the same work_dir."""
         if self.rank == 0 and any(self.work_dir.glob('*.pth')):
-            raise FileExistsError(
+            raise WorkDirInUseError(
                 f'{self.work_dir} already holds checkpoints of an earlier run; pass --resume to '
                 f'continue it, or choose another --work-dir (nothing was overwritten)')
 

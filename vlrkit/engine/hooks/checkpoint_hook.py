@@ -1,4 +1,5 @@
 """Periodic checkpoints (keep the last N), the best checkpoint by a metric, and the final one."""
+from ...errors import ConfigError
 from ...registry import HOOKS
 from .hook import Hook
 
@@ -15,7 +16,7 @@ class CheckpointHook(Hook):
 
     def __init__(self, interval=1, max_keep_ckpts=-1, save_best=None, rule='greater', save_last=True):
         if rule not in ('greater', 'less'):
-            raise ValueError(f"CheckpointHook rule={rule!r}; use 'greater' or 'less'")
+            raise ConfigError(f"CheckpointHook rule={rule!r}; use 'greater' or 'less'")
         self.interval, self.max_keep_ckpts, self.save_last = interval, max_keep_ckpts, save_last
         self.save_best, self.rule = save_best, rule
         self.saved, self.best_score, self.best_file = [], None, None
@@ -44,7 +45,7 @@ class CheckpointHook(Hook):
             return
         key = next(iter(metrics)) if self.save_best == 'auto' else self.save_best
         if key not in metrics:
-            raise KeyError(f'CheckpointHook save_best={key!r} is not among the evaluators\' metrics: '
+            raise ConfigError(f'CheckpointHook save_best={key!r} is not among the evaluators\' metrics: '
                            f'{sorted(metrics)}')
         score = metrics[key]
         better = self.best_score is None or (score > self.best_score if self.rule == 'greater'

@@ -5,6 +5,7 @@ tiled into one image, written as a PNG under ``work_dir/vis`` and to TensorBoard
 """
 import torch.nn as nn
 
+from ...errors import ConfigError
 from ...registry import HOOKS
 from ...visualization.figures import filter_grid, save_image
 from .hook import Hook
@@ -15,7 +16,7 @@ def first_conv_name(model):
     for name, module in model.named_modules():
         if isinstance(module, nn.Conv2d):
             return name
-    raise ValueError(f'{type(model).__name__} has no Conv2d; give FilterVisHook a layer= name')
+    raise ConfigError(f'{type(model).__name__} has no Conv2d; give FilterVisHook a layer= name')
 
 
 @HOOKS.register_module()
@@ -53,7 +54,7 @@ class FilterVisHook(Hook):
         name = self.layer or first_conv_name(model)
         modules = dict(model.named_modules())
         if name not in modules or not hasattr(modules[name], 'weight'):
-            raise KeyError(f'FilterVisHook layer={name!r} is not a layer with weights in '
+            raise ConfigError(f'FilterVisHook layer={name!r} is not a layer with weights in '
                            f'{type(model).__name__}; e.g. {first_conv_name(model)!r}')
         grid = filter_grid(modules[name].weight[:self.max_filters], self.ncols, self.scale)
         save_image(grid, runner.work_dir / 'vis' / f'filters_{unit}_{count}.png')

@@ -6,6 +6,7 @@ parameter, and only on iterations that will be logged. With fp16 AMP the GradSca
 divided out, so the histograms show true gradients. Under DDP rank 0 shows its own (local)
 gradients.
 """
+from ...errors import ConfigError
 from ...registry import HOOKS
 from .hook import Hook
 
@@ -32,7 +33,7 @@ class GradHistogramHook(Hook):
         for wanted in self.params:
             matches = [n for n in named if n == wanted or n.endswith('.' + wanted)]
             if len(matches) != 1:
-                raise KeyError(f'GradHistogramHook param {wanted!r} matches {matches or "nothing"} '
+                raise ConfigError(f'GradHistogramHook param {wanted!r} matches {matches or "nothing"} '
                                f'among the model parameters, e.g. {list(named)[:6]}')
             self._handles.append(named[matches[0]].register_post_accumulate_grad_hook(
                 self._catch(matches[0])))

@@ -3,6 +3,7 @@
 Stages follow mmengine so its users feel at home; ``outputs`` of a training iteration is the loss
 dict returned by ``model.loss`` (detached floats for logging live in ``runner.log_vars``).
 """
+from ...errors import ConfigError
 
 # Named priorities: lower runs first. The Runner sorts hooks by these, stable by insertion order.
 PRIORITIES = {
@@ -17,7 +18,7 @@ def priority_value(priority):
         return priority
     if priority in PRIORITIES:
         return PRIORITIES[priority]
-    raise ValueError(f'hook priority {priority!r} is not a number or one of {list(PRIORITIES)}')
+    raise ConfigError(f'hook priority {priority!r} is not a number or one of {list(PRIORITIES)}')
 
 
 class Hook:

@@ -3,8 +3,13 @@
 The Runner skips the optimizer step of a non-finite loss, so the model still holds the weights
 of the previous (finite) step when this hook saves them.
 """
+from ...errors import UserError
 from ...registry import HOOKS
 from .hook import Hook
+
+
+class NonFiniteLossError(UserError, FloatingPointError):
+    """The loss diverged; the message names the saved last good weights and how to go on."""
 
 
 @HOOKS.register_module()
@@ -19,7 +24,7 @@ class NaNGuardHook(Hook):
         runner.progress.update(iters_done=runner.iter, batches_done=batch_idx)
         bad = ', '.join(f'{k}={v:.4g}' for k, v in runner.log_vars.items() if v != v or abs(v) == float('inf'))
         path = runner.save_checkpoint(f'last_good_iter_{runner.iter}.pth')
-        raise FloatingPointError(
+        raise NonFiniteLossError(
             f'non-finite loss at iteration {runner.iter + 1} ({bad}). The weights before this step '
             f'are saved in {path}; lower the learning rate or set optim_wrapper.clip_grad, then '
             f'resume with --resume {path}')

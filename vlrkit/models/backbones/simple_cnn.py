@@ -6,6 +6,7 @@ The classifier layer (fc2 in the homework) is the head's ``fc``, so the same bac
 """
 import torch.nn as nn
 
+from ...errors import ConfigError
 from ...registry import BACKBONES
 
 NONLINEARITIES = {'relu': nn.ReLU, 'tanh': nn.Tanh, 'sigmoid': nn.Sigmoid,
@@ -39,7 +40,7 @@ class SimpleCNN(nn.Module):
 
     def forward(self, images):
         if images.shape[-1] != self.input_size or images.shape[-2] != self.input_size:
-            raise ValueError(f'SimpleCNN was built for {self.input_size}x{self.input_size} inputs but '
+            raise ConfigError(f'SimpleCNN was built for {self.input_size}x{self.input_size} inputs but '
                              f'got {tuple(images.shape[-2:])}; set backbone.input_size or resize the data')
         x = self.pool1(self.act1(self.conv1(images)))
         x = self.pool2(self.act2(self.conv2(x)))
