@@ -27,6 +27,15 @@ from .checkpoint import (CheckpointError, WorkDirInUseError, load_checkpoint_fil
 from .hooks.hook import priority_value
 from .optim import build_optimizer, build_param_schedulers
 
+# Every top-level config key the Runner (and its loop and optimizer step) reads; config.py takes
+# a near-miss of one for a typo. tests/test_engine_registry_config.py checks the list against the
+# code, so a new key read without being listed here fails the tests.
+CONFIG_KEYS = (
+    'model', 'env_cfg', 'launcher', 'work_dir', 'amp', 'default_hooks', 'custom_hooks',
+    'train_dataloader', 'train_cfg', 'optim_wrapper', 'param_scheduler', 'val_dataloader',
+    'val_evaluator', 'test_dataloader', 'test_evaluator', 'load_from', 'resume',
+)
+
 # Hooks every run gets; a config's ``default_hooks`` overrides entries by name or disables one
 # with ``name=None``.
 DEFAULT_HOOKS = dict(
@@ -70,17 +79,17 @@ class Runner:
 
     def __init__(self, cfg):
         self.cfg = cfg
-        env_cfg = cfg.get('env_cfg', {})
-        self.device, self.rank, self.world_size = self._setup_device(env_cfg, cfg.get('launcher', 'none'))
+        env_cfg = self.cfg.get('env_cfg', {})
+        self.device, self.rank, self.world_size = self._setup_device(env_cfg, self.cfg.get('launcher', 'none'))
         self.seed = env_cfg.get('seed', 0)
         self._set_seed(self.seed, env_cfg.get('deterministic', False))
-        self.work_dir = Path(cfg.get('work_dir') or Path('work_dirs') / config_name(cfg))
+        self.work_dir = Path(self.cfg.get('work_dir') or Path('work_dirs') / config_name(self.cfg))
         self.work_dir.mkdir(parents=True, exist_ok=True)
         self.logger = self._build_logger()
-        self.amp_dtype = self._amp_dtype(cfg.get('amp'))
+        self.amp_dtype = self._amp_dtype(self.cfg.get('amp'))
         self.channels_last = env_cfg.get('channels_last', False)
 
-        model = MODELS.build(copy.deepcopy(cfg.model)).to(self.device)
+        model = MODELS.build(copy.deepcopy(self.cfg.model)).to(self.device)
         if self.channels_last:
             model = model.to(memory_format=torch.channels_last)
         if env_cfg.get('compile', False):
@@ -95,7 +104,7 @@ class Runner:
         self.progress = dict(iters_done=0, epochs_done=0, batches_done=0)
         self.class_names = None
         self._writer = None
-        self.hooks = self._build_hooks(cfg.get('default_hooks', {}), cfg.get('custom_hooks', []))
+        self.hooks = self._build_hooks(self.cfg.get('default_hooks', {}), self.cfg.get('custom_hooks', []))
 
     @classmethod
     def from_cfg(cls, cfg):
@@ -208,8 +217,8 @@ class Runner:
 
     # ------------------------------------------------------------------ training
     def train(self):
-        cfg, train_cfg = self.cfg, self.cfg.get('train_cfg', {})
-        self.train_dataloader = self.build_dataloader(cfg.train_dataloader, shuffle=True)
+        train_cfg = self.cfg.get('train_cfg', {})
+        self.train_dataloader = self.build_dataloader(self.cfg.train_dataloader, shuffle=True)
         self.class_names = getattr(self.train_dataloader.dataset, 'class_names', None)
         self.by_epoch = train_cfg.get('by_epoch', True)
         self.val_interval = train_cfg.get('val_interval', 1)
@@ -220,12 +229,12 @@ class Runner:
         else:
             self.max_iters = train_cfg['max_iters']
             self.max_epochs = -(-self.max_iters // steps_per_epoch)
-        if cfg.get('val_dataloader') and cfg.get('val_evaluator') and self.val_interval > 0:
-            self.val_dataloader = self.build_dataloader(cfg.val_dataloader)
-            self.val_evaluators = self.build_evaluators(cfg.val_evaluator)
-        optim_cfg = cfg.get('optim_wrapper', {})
+        if self.cfg.get('val_dataloader') and self.cfg.get('val_evaluator') and self.val_interval > 0:
+            self.val_dataloader = self.build_dataloader(self.cfg.val_dataloader)
+            self.val_evaluators = self.build_evaluators(self.cfg.val_evaluator)
+        optim_cfg = self.cfg.get('optim_wrapper', {})
         self.optimizer = build_optimizer(self.model, optim_cfg)
-        self.param_schedulers = build_param_schedulers(self.optimizer, cfg.get('param_scheduler'))
+        self.param_schedulers = build_param_schedulers(self.optimizer, self.cfg.get('param_scheduler'))
         self.clip_grad = optim_cfg.get('clip_grad')
         self.accumulative_counts = optim_cfg.get('accumulative_counts', 1)
         self.scaler = torch.amp.GradScaler('cuda') if self.amp_dtype == torch.float16 else None
@@ -234,10 +243,10 @@ class Runner:
             device_ids = [self.device.index] if self.device.type == 'cuda' else None
             self.train_model = DistributedDataParallel(self.train_model, device_ids=device_ids)
 
-        if cfg.get('resume'):
-            self.resume(None if cfg.resume is True else cfg.resume)
-        elif cfg.get('load_from'):
-            self.load_checkpoint(cfg.load_from)
+        if self.cfg.get('resume'):
+            self.resume(None if self.cfg.resume is True else self.cfg.resume)
+        elif self.cfg.get('load_from'):
+            self.load_checkpoint(self.cfg.load_from)
         else:
             self._refuse_to_overwrite()
         self._dump_config()
