@@ -19,6 +19,7 @@ from torch.utils.data import DataLoader, DistributedSampler
 from .. import __version__
 from ..config import config_name
 from ..errors import ConfigError
+from ..models.pretrained import load_state_dict_mapped
 from ..registry import DATASETS, EVALUATORS, HOOKS, MODELS
 from ..structures import collate, move_to
 from .. import dist
@@ -405,14 +406,14 @@ class Runner:
         return self.work_dir / filename
 
     def load_checkpoint(self, path):
-        """Load model weights only (``load_from``, tools/test.py); the class names come along."""
+        """Load model weights only (``load_from``, tools/test.py); the class names come along.
+
+        Strictly: a vlrkit checkpoint must fit this config's model key for key and shape for shape
+        (the policy is in docs/runner.md, "Loading weights")."""
         checkpoint = load_checkpoint_file(path, map_location=self.device)
-        missing, unexpected = self.unwrapped_model.load_state_dict(checkpoint['state_dict'], strict=False)
-        if missing or unexpected:
-            raise CheckpointError(f'{path} does not fit the model of this config: missing keys '
-                                  f'{missing[:5]}, unexpected keys {unexpected[:5]}')
+        load_state_dict_mapped(self.unwrapped_model, checkpoint['state_dict'], strict=True,
+                               source=str(path), logger=self.logger)
         self.class_names = checkpoint['meta'].get('class_names') or self.class_names
-        self.logger.info(f'loaded weights from {path}')
         return checkpoint
 
     def resume(self, path=None):
