@@ -1,7 +1,10 @@
 """The generic Runner: builds everything a config names, then trains, validates and tests.
 
 Everything optional (logging, TensorBoard, checkpoints, LR schedules, the NaN guard, pictures) is a
-hook; what stays here is the loop, the AMP step, evaluation and the checkpoint contents.
+hook. The loop over the data is ``loops.TrainLoop``, the optimizer step ``optim_step.OptimStep``;
+what stays here is building from config, device and DDP set-up, the forward of a training step,
+evaluation and the checkpoint contents. Every attribute a hook may read is set in ``__init__``
+(the list is in hooks/hook.py).
 """
 import contextlib
 import copy
@@ -26,7 +29,9 @@ from .. import dist
 from .checkpoint import (CheckpointError, WorkDirInUseError, load_checkpoint_file, rng_state,
                          save_checkpoint, set_rng_state)
 from .hooks.hook import priority_value
+from .loops import Progress, TrainLoop
 from .optim import build_optimizer, build_param_schedulers
+from .optim_step import OptimStep
 
 # Every top-level config key the Runner (and its loop and optimizer step) reads; config.py takes
 # a near-miss of one for a typo. tests/test_engine_registry_config.py checks the list against the
@@ -97,13 +102,16 @@ class Runner:
             model.compile()
         self.model = model
         self.train_dataloader = self.val_dataloader = self.test_dataloader = None
-        self.val_interval, self.by_epoch = 0, True
-        self.optimizer, self.param_schedulers, self.scaler = None, [], None
-        self.epoch = self.iter = 0
-        self.max_epochs = self.max_iters = 0
-        self.log_vars = {}
-        self.progress = dict(iters_done=0, epochs_done=0, batches_done=0)
+        self.val_evaluators, self.test_evaluators = [], []
         self.class_names = None
+        # Set by train(): the loop's decisions, the optimizer and the DDP-wrapped loss forward.
+        self.by_epoch, self.max_epochs, self.max_iters = True, 0, 0
+        self.optimizer, self.param_schedulers, self.optim_step = None, [], None
+        self.train_model = None
+        # Written by the loop and train_step only, read by hooks and checkpoints.
+        self.progress = Progress()
+        self.loss_is_finite, self.log_vars = True, {}
+        self.data_time = self.iter_time = 0.0
         self._writer = None
         self.hooks = self._build_hooks(self.cfg.get('default_hooks', {}), self.cfg.get('custom_hooks', []))
 
@@ -205,6 +213,11 @@ class Runner:
         return self.model
 
     @property
+    def iter(self):
+        """``progress.iter``, the iterations done; ``evaluate`` reads it as the evaluators' step."""
+        return self.progress.iter
+
+    @property
     def writer(self):
         """TensorBoard writer on rank 0 (``work_dir/tensorboard``), None on other ranks."""
         if self._writer is None and self.rank == 0:
@@ -218,27 +231,19 @@ class Runner:
 
     # ------------------------------------------------------------------ training
     def train(self):
-        train_cfg = self.cfg.get('train_cfg', {})
         self.train_dataloader = self.build_dataloader(self.cfg.train_dataloader, shuffle=True)
         self.class_names = getattr(self.train_dataloader.dataset, 'class_names', None)
-        self.by_epoch = train_cfg.get('by_epoch', True)
-        self.val_interval = train_cfg.get('val_interval', 1)
-        steps_per_epoch = len(self.train_dataloader)
-        if self.by_epoch:
-            self.max_epochs = train_cfg['max_epochs']
-            self.max_iters = self.max_epochs * steps_per_epoch
-        else:
-            self.max_iters = train_cfg['max_iters']
-            self.max_epochs = -(-self.max_iters // steps_per_epoch)
-        if self.cfg.get('val_dataloader') and self.cfg.get('val_evaluator') and self.val_interval > 0:
+        loop = TrainLoop(self, self.train_dataloader, **self.cfg.get('train_cfg', {}))
+        self.by_epoch, self.max_epochs, self.max_iters = loop.by_epoch, loop.max_epochs, loop.max_iters
+        if self.cfg.get('val_dataloader') and self.cfg.get('val_evaluator') and loop.val_interval > 0:
             self.val_dataloader = self.build_dataloader(self.cfg.val_dataloader)
             self.val_evaluators = self.build_evaluators(self.cfg.val_evaluator)
         optim_cfg = self.cfg.get('optim_wrapper', {})
         self.optimizer = build_optimizer(self.model, optim_cfg)
         self.param_schedulers = build_param_schedulers(self.optimizer, self.cfg.get('param_scheduler'))
-        self.clip_grad = optim_cfg.get('clip_grad')
-        self.accumulative_counts = optim_cfg.get('accumulative_counts', 1)
-        self.scaler = torch.amp.GradScaler('cuda') if self.amp_dtype == torch.float16 else None
+        self.optim_step = OptimStep(self.optimizer, optim_cfg.get('clip_grad'),
+                                    optim_cfg.get('accumulative_counts', 1),
+                                    fp16=self.amp_dtype == torch.float16)
         self.train_model = _LossForward(self.model)
         if dist.is_distributed():
             device_ids = [self.device.index] if self.device.type == 'cuda' else None
@@ -253,43 +258,12 @@ class Runner:
         self._dump_config()
         self.call_hook('before_run')
         try:
-            self._train_loop()
+            loop.run()
         finally:
             self.call_hook('after_run')
             if self._writer is not None:
                 self._writer.flush()
         return self.model
-
-    def _train_loop(self):
-        self.call_hook('before_train')
-        self.model.train()
-        while self.iter < self.max_iters:
-            self.call_hook('before_train_epoch')
-            first_batch = self.progress['batches_done']
-            self.train_dataloader.sampler.skip = first_batch * self.train_dataloader.batch_size
-            data_start = time.perf_counter()
-            for batch_idx, batch in enumerate(self.train_dataloader, start=first_batch):
-                self.data_time = time.perf_counter() - data_start
-                self.call_hook('before_train_iter', batch_idx=batch_idx, batch=batch)
-                outputs = self.train_step(batch, batch_idx)
-                self.progress.update(iters_done=self.iter + 1, batches_done=batch_idx + 1)
-                self.iter_time = time.perf_counter() - data_start
-                self.call_hook('after_train_iter', batch_idx=batch_idx, batch=batch, outputs=outputs)
-                self.iter += 1
-                if not self.by_epoch and self._val_due(self.iter, self.max_iters):
-                    self.val()
-                if self.iter >= self.max_iters:
-                    break
-                data_start = time.perf_counter()
-            self.progress.update(epochs_done=self.epoch + 1, batches_done=0)
-            self.call_hook('after_train_epoch')
-            self.epoch += 1
-            if self.by_epoch and self._val_due(self.epoch, self.max_epochs):
-                self.val()
-        self.call_hook('after_train')
-
-    def _val_due(self, done, total):
-        return self.val_dataloader is not None and (done % self.val_interval == 0 or done == total)
 
     def _autocast(self):
         if self.amp_dtype is None:
@@ -302,41 +276,21 @@ class Runner:
             batch['images'] = batch['images'].contiguous(memory_format=torch.channels_last)
         return batch
 
-    def train_step(self, batch, batch_idx):
-        """Forward under autocast, backward (scaled for fp16), and every ``accumulative_counts``
-        micro-batches an optimizer step with unscale-then-clip. A non-finite loss skips the step,
-        so the weights stay at the last good state for the NaN guard to save."""
+    def train_step(self, batch):
+        """Forward under autocast, then the OptimStep's backward and (when the accumulation group
+        is complete) its step. Sets ``loss_is_finite`` and ``log_vars``; returns ``model.loss``'s dict."""
         batch = self._to_device(batch)
-        stepping = (self.iter + 1) % self.accumulative_counts == 0 or self.iter + 1 == self.max_iters
-        sync = contextlib.nullcontext() if stepping or not dist.is_distributed() else self.train_model.no_sync()
-        with sync:
+        stepping = self.optim_step.steps_at(self.progress.iter + 1, self.max_iters)
+        with self.optim_step.sync_context(self.train_model, stepping):
             with self._autocast():
                 losses = self.train_model(batch)
             loss = sum(v for k, v in losses.items() if k.startswith('loss'))
-            finite = torch.isfinite(loss.detach()).to(torch.int32)
-            if dist.is_distributed():
-                torch.distributed.all_reduce(finite, op=torch.distributed.ReduceOp.MIN)
-            self.loss_is_finite = bool(finite)
-            if self.loss_is_finite:
-                loss = loss / self.accumulative_counts
-                (self.scaler.scale(loss) if self.scaler else loss).backward()
-        values = {k: v.detach().float().mean() for k, v in losses.items()}
-        values['loss'] = loss.detach().float() * (self.accumulative_counts if self.loss_is_finite else 1)
-        if not self.loss_is_finite:
-            self.optimizer.zero_grad(set_to_none=True)
-        elif stepping:
-            if self.clip_grad:
-                if self.scaler:
-                    self.scaler.unscale_(self.optimizer)
-                params = [p for g in self.optimizer.param_groups for p in g['params']]
-                values['grad_norm'] = torch.nn.utils.clip_grad_norm_(params, **self.clip_grad)
-            if self.scaler:
-                self.scaler.step(self.optimizer)
-                self.scaler.update()
-            else:
-                self.optimizer.step()
-            self.optimizer.zero_grad(set_to_none=True)
-        self.log_vars = dict(zip(values, torch.stack(list(values.values())).tolist()))
+            self.loss_is_finite = self.optim_step.backward(loss)
+        logged = {k: v.detach().float().mean() for k, v in losses.items()}
+        logged['loss'] = loss.detach().float()
+        if self.loss_is_finite and stepping:
+            logged.update(self.optim_step.step())
+        self.log_vars = dict(zip(logged, torch.stack(list(logged.values())).tolist()))
         return losses
 
     # ------------------------------------------------------------------ evaluation
@@ -382,13 +336,14 @@ class Runner:
     # ------------------------------------------------------------------ checkpoints
     def checkpoint_dict(self):
         hook_states = {type(h).__name__: h.state_dict() for h in self.hooks if h.state_dict()}
+        scaler = self.optim_step.scaler if self.optim_step else None
         return {
             'meta': dict(vlrkit_version=__version__, config=self.cfg.pretty_text, seed=self.seed,
-                         class_names=list(self.class_names or []), **self.progress),
+                         class_names=list(self.class_names or []), **self.progress.to_meta()),
             'state_dict': self.unwrapped_model.state_dict(),
             'optimizer': self.optimizer.state_dict() if self.optimizer else None,
             'param_schedulers': [s.state_dict() for s, _ in self.param_schedulers],
-            'scaler': self.scaler.state_dict() if self.scaler else None,
+            'scaler': scaler.state_dict() if scaler else None,
             'rng': rng_state(),
             'hooks': hook_states,
         }
@@ -428,16 +383,14 @@ class Runner:
         self.optimizer.load_state_dict(checkpoint['optimizer'])
         for (scheduler, _), state in zip(self.param_schedulers, checkpoint['param_schedulers']):
             scheduler.load_state_dict(state)
-        if self.scaler and checkpoint.get('scaler'):
-            self.scaler.load_state_dict(checkpoint['scaler'])
-        meta = checkpoint['meta']
-        self.progress = {k: meta[k] for k in ('iters_done', 'epochs_done', 'batches_done')}
-        self.iter, self.epoch = meta['iters_done'], meta['epochs_done']
+        if self.optim_step.scaler and checkpoint.get('scaler'):
+            self.optim_step.scaler.load_state_dict(checkpoint['scaler'])
+        self.progress = Progress.from_meta(checkpoint['meta'])
         set_rng_state(checkpoint['rng'])
         for hook in self.hooks:
             hook.load_state_dict(checkpoint['hooks'].get(type(hook).__name__, {}))
         self.call_hook('after_load_checkpoint', checkpoint=checkpoint)
-        self.logger.info(f'resumed from {path} at epoch {self.epoch}, iteration {self.iter}')
+        self.logger.info(f'resumed from {path} at epoch {self.progress.epoch}, iteration {self.progress.iter}')
 
     def _refuse_to_overwrite(self):
         """A fresh run must not overwrite the checkpoints of an earlier run in the same work_dir."""

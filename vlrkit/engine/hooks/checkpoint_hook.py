@@ -24,12 +24,12 @@ class CheckpointHook(Hook):
     def after_train_iter(self, runner, batch_idx, batch, outputs):
         if not runner.by_epoch and (self.every_n_train_iters(runner, self.interval) or
                                     (self.save_last and self.is_last_train_iter(runner))):
-            self._save_periodic(runner, f'iter_{runner.iter + 1}.pth')
+            self._save_periodic(runner, f'iter_{runner.progress.iter}.pth')
 
     def after_train_epoch(self, runner):
         if runner.by_epoch and (self.every_n_epochs(runner, self.interval) or
                                 (self.save_last and self.is_last_train_epoch(runner))):
-            self._save_periodic(runner, f'epoch_{runner.epoch + 1}.pth')
+            self._save_periodic(runner, f'epoch_{runner.progress.epoch}.pth')
 
     def _save_periodic(self, runner, filename):
         runner.save_checkpoint(filename)
@@ -54,7 +54,7 @@ class CheckpointHook(Hook):
             return
         previous, self.best_score = self.best_file, score
         progress = runner.progress
-        suffix = f"epoch_{progress['epochs_done']}" if runner.by_epoch else f"iter_{progress['iters_done']}"
+        suffix = f'epoch_{progress.epoch}' if runner.by_epoch else f'iter_{progress.iter}'
         self.best_file = f"best_{key.replace('/', '_')}_{suffix}.pth"
         runner.save_checkpoint(self.best_file)
         if runner.rank == 0 and previous and previous != self.best_file:

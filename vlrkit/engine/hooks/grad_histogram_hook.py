@@ -45,13 +45,13 @@ class GradHistogramHook(Hook):
         return hook
 
     def before_train_iter(self, runner, batch_idx, batch):
-        self._armed = runner.writer is not None and self.every_n_train_iters(runner, self.interval)
+        self._armed = runner.writer is not None and self.every_n(runner.progress.iter + 1, self.interval)
 
     def after_train_iter(self, runner, batch_idx, batch, outputs):
         if self._armed and runner.writer is not None:
-            scale = runner.scaler.get_scale() if getattr(runner, 'scaler', None) else 1.0
+            scale = runner.optim_step.loss_scale()
             for name, grad in self._grads.items():
-                runner.writer.add_histogram(f'grad/{name}', grad / scale, runner.iter + 1)
+                runner.writer.add_histogram(f'grad/{name}', grad / scale, runner.progress.iter)
         self._armed, self._grads = False, {}
 
     def after_train(self, runner):
