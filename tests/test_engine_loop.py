@@ -81,6 +81,14 @@ def test_a_skipped_step_is_not_done_without_any_hook(tmp_path):
     assert NaNOnFourthCallLoss.calls == 6
 
 
+def test_default_hooks_come_from_the_config_alone(tmp_path):
+    runner = Runner.from_cfg(small_digits(tmp_path))
+    checkpoint = next(h for h in runner.hooks if type(h).__name__ == 'CheckpointHook')
+    assert checkpoint.max_keep_ckpts == 3          # configs/_base_/default_runtime.py's value
+    cfg = small_digits(tmp_path, default_hooks=dict(_delete_=True, logger=dict(type='LoggerHook')))
+    assert [type(h).__name__ for h in Runner.from_cfg(cfg).hooks] == ['LoggerHook']
+
+
 def test_filter_pictures_follow_the_runs_by_epoch(tmp_path):
     cfg = small_digits(tmp_path, **{'train_cfg': dict(by_epoch=True, max_epochs=2, val_interval=0),
                                     'train_dataloader.batch_size': 512, 'default_hooks.checkpoint': None,

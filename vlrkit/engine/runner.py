@@ -42,17 +42,6 @@ CONFIG_KEYS = (
     'val_evaluator', 'test_dataloader', 'test_evaluator', 'load_from', 'resume',
 )
 
-# Hooks every run gets; a config's ``default_hooks`` overrides entries by name or disables one
-# with ``name=None``.
-DEFAULT_HOOKS = dict(
-    logger=dict(type='LoggerHook', interval=10),
-    param_scheduler=dict(type='ParamSchedulerHook'),
-    checkpoint=dict(type='CheckpointHook', interval=1),
-    sampler_seed=dict(type='DistSamplerSeedHook'),
-    nan_guard=dict(type='NaNGuardHook'),
-    tensorboard=dict(type='TensorBoardHook'),
-)
-
 
 class ResumableSampler(DistributedSampler):
     """DistributedSampler (also for one process) that can skip the batches a resumed run already saw."""
@@ -170,15 +159,13 @@ class Runner:
             logger.addHandler(file_handler)
         return logger
 
-    def _build_hooks(self, default_cfg, custom_cfgs):
-        merged = copy.deepcopy(DEFAULT_HOOKS)
-        for name, hook_cfg in dict(default_cfg).items():
-            if hook_cfg is None:
-                merged.pop(name, None)
-            else:
-                merged[name] = {**merged.get(name, {}), **dict(hook_cfg)}
+    @staticmethod
+    def _build_hooks(default_cfg, custom_cfgs):
+        """``default_hooks`` (configs/_base_/default_runtime.py names them; ``name=None`` drops one)
+        then ``custom_hooks``, sorted by priority."""
         hooks = []
-        for hook_cfg in list(merged.values()) + [dict(c) for c in custom_cfgs]:
+        named = [dict(c) for c in dict(default_cfg).values() if c is not None]
+        for hook_cfg in named + [dict(c) for c in custom_cfgs]:
             hook_cfg = copy.deepcopy(hook_cfg)
             priority = hook_cfg.pop('priority', None)
             hook = HOOKS.build(hook_cfg)
