@@ -125,3 +125,11 @@ def test_optim_step_clips_and_reports_the_norm_before_clipping():
     assert norm > 0.5 and model.weight.grad is None
     assert (model.weight.detach() - before).norm() <= 0.1 * 0.5 + 1e-6
     assert step.loss_scale() == 1.0
+
+
+def test_train_cfg_mistakes_are_config_errors(tmp_path):
+    from vlrkit.errors import ConfigError
+    with pytest.raises(ConfigError, match=r"unknown keys \['max_iter'\]"):
+        Runner.from_cfg(small_digits(tmp_path / 'a', **{'train_cfg.max_iter': 5})).train()
+    with pytest.raises(ConfigError, match='by_epoch=False needs max_iters'):
+        Runner.from_cfg(small_digits(tmp_path / 'b', train_cfg=dict(_delete_=True, by_epoch=False))).train()

@@ -11,6 +11,10 @@ resumes by retrying that batch, and an unguarded run does one more iteration to 
 import dataclasses
 import time
 
+from ..errors import ConfigError
+
+TRAIN_CFG_KEYS = ('by_epoch', 'max_epochs', 'max_iters', 'val_interval')
+
 
 @dataclasses.dataclass(frozen=True)
 class Progress:
@@ -36,13 +40,22 @@ class Progress:
 
 class TrainLoop:
     """Epoch-based (``by_epoch=True, max_epochs``) or iteration-based (``by_epoch=False,
-    max_iters``) training over ``dataloader``; ``val_interval`` counts in the same unit (0: never).
+    max_iters``) training over ``dataloader``, as ``train_cfg`` says; ``val_interval`` counts in
+    the same unit (0: never).
     """
 
-    def __init__(self, runner, dataloader, by_epoch=True, max_epochs=None, max_iters=None,
-                 val_interval=1):
+    def __init__(self, runner, dataloader, train_cfg):
+        unknown = sorted(set(train_cfg) - set(TRAIN_CFG_KEYS))
+        if unknown:
+            raise ConfigError(f'train_cfg has unknown keys {unknown}; it takes {", ".join(TRAIN_CFG_KEYS)}')
+        by_epoch = train_cfg.get('by_epoch', True)
+        length = 'max_epochs' if by_epoch else 'max_iters'
+        if train_cfg.get(length) is None:
+            raise ConfigError(f'train_cfg with by_epoch={by_epoch} needs {length}, e.g. '
+                              f'train_cfg = dict(by_epoch={by_epoch}, {length}=10)')
+        max_epochs, max_iters = train_cfg.get('max_epochs'), train_cfg.get('max_iters')
         self.runner, self.dataloader = runner, dataloader
-        self.by_epoch, self.val_interval = by_epoch, val_interval
+        self.by_epoch, self.val_interval = by_epoch, train_cfg.get('val_interval', 1)
         steps_per_epoch = len(dataloader)
         if by_epoch:
             self.max_epochs = max_epochs

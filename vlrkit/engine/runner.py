@@ -220,7 +220,7 @@ class Runner:
     def train(self):
         self.train_dataloader = self.build_dataloader(self.cfg.train_dataloader, shuffle=True)
         self.class_names = getattr(self.train_dataloader.dataset, 'class_names', None)
-        loop = TrainLoop(self, self.train_dataloader, **self.cfg.get('train_cfg', {}))
+        loop = TrainLoop(self, self.train_dataloader, dict(self.cfg.get('train_cfg', {})))
         self.by_epoch, self.max_epochs, self.max_iters = loop.by_epoch, loop.max_epochs, loop.max_iters
         if self.cfg.get('val_dataloader') and self.cfg.get('val_evaluator') and loop.val_interval > 0:
             self.val_dataloader = self.build_dataloader(self.cfg.val_dataloader)
