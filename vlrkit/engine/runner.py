@@ -17,17 +17,17 @@ from pathlib import Path
 import numpy as np
 import torch
 from torch.nn.parallel import DistributedDataParallel
-from torch.utils.data import DataLoader, DistributedSampler
 
 from .. import __version__
 from ..config import config_name
 from ..errors import ConfigError
 from ..models.pretrained import load_state_dict_mapped
-from ..registry import DATASETS, EVALUATORS, HOOKS, MODELS
-from ..structures import collate, move_to
+from ..registry import EVALUATORS, HOOKS, MODELS
+from ..structures import move_to
 from .. import dist
 from .checkpoint import (CheckpointError, WorkDirInUseError, load_checkpoint_file, rng_state,
                          save_checkpoint, set_rng_state)
+from .dataloader import build_dataloader
 from .hooks.hook import priority_value
 from .loops import Progress, TrainLoop
 from .optim import build_optimizer, build_param_schedulers
@@ -41,22 +41,6 @@ CONFIG_KEYS = (
     'train_dataloader', 'train_cfg', 'optim_wrapper', 'param_scheduler', 'val_dataloader',
     'val_evaluator', 'test_dataloader', 'test_evaluator', 'load_from', 'resume',
 )
-
-
-class ResumableSampler(DistributedSampler):
-    """DistributedSampler (also for one process) that can skip the batches a resumed run already saw."""
-
-    skip = 0
-
-    def __iter__(self):
-        indices = list(super().__iter__())[self.skip:]
-        self.skip = 0
-        return iter(indices)
-
-
-def _seed_worker(worker_id):
-    # torch seeds each worker's torch and random generators; numpy-based augmentation needs this.
-    np.random.seed(torch.initial_seed() % 2**32)
 
 
 class _LossForward(torch.nn.Module):
@@ -174,17 +158,7 @@ class Runner:
         return sorted(hooks, key=lambda h: priority_value(h.priority))
 
     def build_dataloader(self, loader_cfg, shuffle=False):
-        loader_cfg = copy.deepcopy(dict(loader_cfg))
-        dataset = DATASETS.build(loader_cfg.pop('dataset'))
-        shuffle = loader_cfg.pop('shuffle', shuffle)
-        num_workers = loader_cfg.pop('num_workers', min(2, os.cpu_count() or 1))
-        sampler = ResumableSampler(dataset, num_replicas=self.world_size, rank=self.rank,
-                                   shuffle=shuffle, seed=self.seed)
-        return DataLoader(
-            dataset, sampler=sampler, num_workers=num_workers, collate_fn=collate,
-            pin_memory=loader_cfg.pop('pin_memory', self.device.type == 'cuda'),
-            persistent_workers=loader_cfg.pop('persistent_workers', num_workers > 0),
-            worker_init_fn=_seed_worker, **loader_cfg)
+        return build_dataloader(loader_cfg, self.rank, self.world_size, self.seed, self.device, shuffle)
 
     def build_evaluators(self, evaluator_cfg):
         """Evaluators from a config (one dict or a list), analyses bound to the model they probe."""
