@@ -11,9 +11,14 @@ import json
 import math
 from pathlib import Path
 
+from vlrkit.errors import ConfigError
 from vlrkit.registry import EVALUATORS
 
 from .report import training_curves, write_report
+
+
+class UnknownAnalysisError(ConfigError, KeyError):
+    """``--analyses`` or an ``analysis`` entry names something the config or registry lacks."""
 
 
 def analysis_name(cfg):
@@ -22,7 +27,7 @@ def analysis_name(cfg):
         return cfg['name']
     evaluator_cls = EVALUATORS.get(cfg['type'])
     if evaluator_cls is None:
-        raise KeyError(f"analysis type={cfg['type']!r} is not a registered evaluator")
+        raise UnknownAnalysisError(f"analysis type={cfg['type']!r} is not a registered evaluator")
     return cfg.get('prefix') or evaluator_cls.default_prefix or cfg['type']
 
 
@@ -36,7 +41,7 @@ def select_analyses(analysis_cfgs, names=None):
     known = [analysis_name(c) for c in cfgs]
     unknown = wanted - {n.lower() for n in known} - {c['type'].lower() for c in cfgs}
     if unknown:
-        raise KeyError(f'--analyses {sorted(unknown)} are not in the config\'s analysis list; '
+        raise UnknownAnalysisError(f'--analyses {sorted(unknown)} are not in the config\'s analysis list; '
                        f'it has {known}')
     return chosen
 
