@@ -133,3 +133,17 @@ def test_train_cfg_mistakes_are_config_errors(tmp_path):
         Runner.from_cfg(small_digits(tmp_path / 'a', **{'train_cfg.max_iter': 5})).train()
     with pytest.raises(ConfigError, match='by_epoch=False needs max_iters'):
         Runner.from_cfg(small_digits(tmp_path / 'b', train_cfg=dict(_delete_=True, by_epoch=False))).train()
+
+
+def test_optim_step_unscales_before_clipping():
+    # A CPU GradScaler stands in for the CUDA one: same scale/unscale/step contract.
+    model, plain = linear_step(clip_grad=dict(max_norm=1e9))
+    scaled_model, scaled = linear_step(clip_grad=dict(max_norm=1e9))
+    scaled_model.load_state_dict(model.state_dict())
+    scaled.scaler = torch.amp.GradScaler('cpu', init_scale=1024.0)
+    inputs = torch.full((2, 3), 3.0)
+    plain.backward(model(inputs).pow(2).mean())
+    scaled.backward(scaled_model(inputs).pow(2).mean())
+    assert scaled.loss_scale() == 1024.0
+    torch.testing.assert_close(scaled.step()['grad_norm'], plain.step()['grad_norm'])   # the true norm
+    torch.testing.assert_close(scaled_model.weight, model.weight)
