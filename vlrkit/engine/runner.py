@@ -59,7 +59,8 @@ class Runner:
     def __init__(self, cfg):
         self.cfg = cfg
         env_cfg = self.cfg.get('env_cfg', {})
-        self.device, self.rank, self.world_size = self._setup_device(env_cfg, self.cfg.get('launcher', 'none'))
+        self.device, self.rank, self.world_size = self._setup_device(
+            env_cfg, self.cfg.get('launcher', 'none'))
         self.seed = env_cfg.get('seed', 0)
         self._set_seed(self.seed, env_cfg.get('deterministic', False))
         self.work_dir = Path(self.cfg.get('work_dir') or Path('work_dirs') / config_name(self.cfg))
@@ -351,7 +352,8 @@ class Runner:
         for hook in self.hooks:
             hook.load_state_dict(checkpoint['hooks'].get(type(hook).__name__, {}))
         self.call_hook('after_load_checkpoint', checkpoint=checkpoint)
-        self.logger.info(f'resumed from {path} at epoch {self.progress.epoch}, iteration {self.progress.iter}')
+        self.logger.info(f'resumed from {path} at epoch {self.progress.epoch}, '
+                         f'iteration {self.progress.iter}')
 
     def _refuse_to_overwrite(self):
         """A fresh run must not overwrite the checkpoints of an earlier run in the same work_dir."""
