@@ -8,7 +8,10 @@ import torch
 from PIL import Image
 
 from vlrkit.config import load_config
+from vlrkit.errors import ConfigError
 from vlrkit.engine.hooks.grad_histogram_hook import GradHistogramHook
+from vlrkit.engine.loops import Progress
+from vlrkit.engine.optim_step import OptimStep
 from vlrkit.engine.runner import Runner
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -28,7 +31,9 @@ class FakeWriter:
 
 def test_grad_histograms_are_the_true_gradients():
     model = ToyClassifier()
-    runner = SimpleNamespace(unwrapped_model=model, writer=FakeWriter(), iter=1, scaler=None)
+    optim_step = OptimStep(torch.optim.SGD(model.parameters(), lr=0.1))
+    runner = SimpleNamespace(unwrapped_model=model, writer=FakeWriter(), progress=Progress(iter=1),
+                             optim_step=optim_step)
     hook = GradHistogramHook(params=['head.fc.weight', 'conv2.bias'], interval=2)
     hook.before_train(runner)
     batch = colour_batch([0, 1, 2])
@@ -36,16 +41,17 @@ def test_grad_histograms_are_the_true_gradients():
     model.loss(batch)['loss_cls'].backward()
     expected = model.head.fc.weight.grad.clone()
     model.zero_grad(set_to_none=True)  # what the Runner does before after_train_iter
+    runner.progress = Progress(iter=2)  # the loop counts the iteration done
     hook.after_train_iter(runner, 0, batch, {})
     assert torch.equal(runner.writer.histograms[('grad/head.fc.weight', 2)], expected)
     assert ('grad/backbone.conv2.bias', 2) in runner.writer.histograms
-    runner.iter = 2  # not a logging iteration: nothing is caught
+    # the third iteration is not a logging one: nothing is caught
     hook.before_train_iter(runner, 1, batch)
     model.loss(batch)['loss_cls'].backward()
     hook.after_train_iter(runner, 1, batch, {})
     assert len(runner.writer.histograms) == 2
     hook.after_train(runner)
-    with pytest.raises(KeyError, match='nothing'):
+    with pytest.raises(ConfigError, match='nothing'):
         GradHistogramHook(params=['layer9.weight']).before_train(runner)
 
 
@@ -71,3 +77,5 @@ def test_hooks_draw_during_a_digits_run(tmp_path):
     assert set(events.Tags()['histograms']) == {'grad/backbone.conv1.weight', 'grad/head.fc.bias'}
     assert [e.step for e in events.Histograms('grad/head.fc.bias')] == [2, 4]
     assert events.Histograms('grad/backbone.conv1.weight')[0].histogram_value.num == 32 * 25
+    # filters are logged at the iterations done, like every other training picture
+    assert [e.step for e in events.Images('filters/backbone.conv1')] == [0, 2, 4]

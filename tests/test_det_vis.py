@@ -8,6 +8,7 @@ from types import SimpleNamespace
 import numpy as np
 import torch
 
+from vlrkit.engine.loops import Progress
 from vlrkit.registry import HOOKS, MODELS
 from vlrkit.visualization.boxes import draw_boxes, to_uint8_image
 
@@ -41,14 +42,14 @@ def test_det_vis_hook_writes_pngs_and_tensorboard(tmp_path):
                  labels=[torch.tensor([1])] * 2, scale_factor=[(0.5, 0.5)] * 2)
     written = []
     writer = SimpleNamespace(add_image=lambda tag, img, step, dataformats: written.append((tag, img.shape)))
-    runner = SimpleNamespace(rank=0, iter=9, max_iters=100, unwrapped_model=model, device=torch.device('cpu'),
+    runner = SimpleNamespace(rank=0, progress=Progress(iter=10), max_iters=100, unwrapped_model=model, device=torch.device('cpu'),
                              class_names=['a', 'b', 'c'], work_dir=tmp_path, writer=writer,
                              val_dataloader=None, train_dataloader=None, logger=logging.getLogger('t'))
     hook = HOOKS.build(dict(type='DetVisualizationHook', interval=10, num_images=2, score_thr=0.0))
     hook.after_train_iter(runner, 0, batch, {})
     assert sorted(p.name for p in (tmp_path / 'vis').iterdir()) == ['iter_10_0.png', 'iter_10_1.png']
     assert written[0] == ('det_vis/0', (64, 132, 3))   # ground truth | 4 px gap | predictions
-    runner.iter = 10
+    runner.progress = Progress(iter=11)
     hook.after_train_iter(runner, 0, batch, {})          # not an interval step: nothing new
     assert len(written) == 2
 

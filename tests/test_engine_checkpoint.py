@@ -57,3 +57,37 @@ def test_foreign_and_truncated_files_are_named(tmp_path):
     (tmp_path / 'plain.pkl').write_bytes(pickle.dumps([1, 2]))
     with pytest.raises(CheckpointError, match='plain.pkl'):
         load_checkpoint_file(tmp_path / 'plain.pkl')
+
+
+def test_one_reader_for_vlrkit_checkpoints_and_pretrained_weights(tmp_path, monkeypatch):
+    from vlrkit.engine import checkpoint as checkpoint_module
+    from vlrkit.models.pretrained import read_state_dict
+    save_checkpoint(vlrkit_checkpoint(), tmp_path / 'a.pth')
+    read = []
+    real_load = torch.load
+    monkeypatch.setattr(torch, 'load', lambda *a, **k: read.append(k['weights_only']) or real_load(*a, **k))
+    load_checkpoint_file(tmp_path / 'a.pth')
+    read_state_dict(tmp_path / 'a.pth')
+    assert read == [True, True]
+    with pytest.raises(checkpoint_module.MissingCheckpointError, match='nope.pth does not exist'):
+        read_state_dict(tmp_path / 'nope.pth')   # the same message for both kinds of load
+    with pytest.raises(checkpoint_module.MissingCheckpointError, match='nope.pth does not exist'):
+        load_checkpoint_file(tmp_path / 'nope.pth')
+
+
+def test_runner_load_is_strict_and_a_user_error(tmp_path):
+    from vlrkit.config import load_config
+    from vlrkit.engine.runner import Runner
+    from vlrkit.errors import UserError
+    runner = Runner.from_cfg(load_config('configs/simple_cnn/simple_cnn_digits.py',
+                                         cfg_options={'work_dir': str(tmp_path)}))
+    state = runner.model.state_dict()
+    state['head.fc.weight'] = torch.zeros(5, 128)          # a 5-class head in a 10-class config
+    save_checkpoint({'meta': {'vlrkit_version': '0'}, 'state_dict': state}, tmp_path / 'other.pth')
+    with pytest.raises(CheckpointError, match=r"shape mismatch.*head\.fc\.weight") as info:
+        runner.load_checkpoint(tmp_path / 'other.pth')
+    assert isinstance(info.value, UserError)
+    del state['head.fc.weight']
+    save_checkpoint({'meta': {'vlrkit_version': '0'}, 'state_dict': state}, tmp_path / 'partial.pth')
+    with pytest.raises(CheckpointError, match=r'missing in checkpoint.*head\.fc\.weight'):
+        runner.load_checkpoint(tmp_path / 'partial.pth')

@@ -1,10 +1,13 @@
+import ast
 import sys
+from pathlib import Path
 
 import pytest
 import torch
 
 from helpers import write_config
-from vlrkit.config import ConfigError, load_config
+from vlrkit.config import ConfigError, known_keys, load_config
+from vlrkit.engine.runner import CONFIG_KEYS
 from vlrkit.registry import BACKBONES, MODELS, OPTIMIZERS, PARAM_SCHEDULERS
 
 
@@ -74,3 +77,39 @@ def test_custom_imports_register_a_user_module(tmp_path, monkeypatch):
     assert type(model.backbone).__name__ == 'TinyUserNet'
     assert model(torch.zeros(3, 1, 28, 28)).shape == (3, 10)
     sys.modules.pop('my_nets', None)
+
+
+def top_level_keys_read(source):
+    """Keys read as ``self.cfg.get('k')``, ``self.cfg['k']`` or ``self.cfg.k`` (or ``runner.cfg``)."""
+    from mmengine.config import Config, ConfigDict
+
+    def is_cfg(node):
+        return isinstance(node, ast.Attribute) and node.attr == 'cfg'
+    keys = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and \
+                node.func.attr == 'get' and is_cfg(node.func.value) and node.args:
+            keys.add(node.args[0].value)
+        elif isinstance(node, ast.Subscript) and is_cfg(node.value) and isinstance(node.slice, ast.Constant):
+            keys.add(node.slice.value)
+        elif isinstance(node, ast.Attribute) and is_cfg(node.value) and \
+                not hasattr(Config, node.attr) and not hasattr(ConfigDict, node.attr):
+            keys.add(node.attr)
+    return keys
+
+
+def test_the_runners_config_keys_are_the_keys_its_code_reads():
+    engine = Path(__file__).resolve().parents[1] / 'vlrkit' / 'engine'
+    read = set().union(*(top_level_keys_read(f.read_text()) for f in engine.glob('*.py')))
+    assert read == set(CONFIG_KEYS)
+
+
+def test_a_key_nothing_reads_is_not_a_known_key(tmp_path):
+    # 'log_level' was once listed but never read: a config setting it must not look valid.
+    assert 'log_level' not in known_keys()
+    assert set(known_keys()) == set(CONFIG_KEYS) | {'custom_imports', 'analysis'}
+    path = write_config(tmp_path / 'typo.py', (
+        "_base_ = ['{CONFIGS}/simple_cnn/simple_cnn_digits.py']\n"
+        "val_evaluater = dict(type='Accuracy')\n"))
+    with pytest.raises(ConfigError, match="did you mean 'val_evaluator'"):
+        load_config(path)

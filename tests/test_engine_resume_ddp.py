@@ -23,7 +23,7 @@ class KillAfterIter(Hook):
         self.at = at
 
     def after_train_iter(self, runner, batch_idx, batch, outputs):
-        if runner.iter + 1 == self.at:
+        if runner.progress.iter == self.at:
             os.kill(os.getpid(), signal.SIGKILL)
 '''
 

@@ -52,7 +52,7 @@ def test_fp16_with_grad_scaler_on_cuda(tmp_path):
     cfg = digits_cfg(tmp_path, amp='fp16', **{'train_cfg.max_epochs': 1, 'param_scheduler': []})
     runner = Runner.from_cfg(cfg)
     runner.train()
-    assert runner.scaler is not None and runner.test()['accuracy/top1'] > 0.5
+    assert runner.optim_step.scaler is not None and runner.test()['accuracy/top1'] > 0.5
 
 
 def test_channels_last_trains(tmp_path):
@@ -61,7 +61,7 @@ def test_channels_last_trains(tmp_path):
     runner = Runner.from_cfg(cfg)
     runner.train()
     assert runner.model.backbone.conv2.weight.is_contiguous(memory_format=torch.channels_last)
-    assert runner.progress['iters_done'] == 3
+    assert runner.progress.iter == 3
 
 
 def test_fp16_on_cpu_is_refused_with_advice(tmp_path):

@@ -11,11 +11,14 @@ import sys
 
 from mmengine.config import DictAction
 
-from .config import ConfigError, load_config
-from .engine.checkpoint import CheckpointError
+from .config import load_config
+from .errors import UserError
 
-USER_ERRORS = (ConfigError, CheckpointError, FileNotFoundError, FileExistsError, KeyError,
-               ValueError, TypeError, FloatingPointError, ImportError)
+# Errors whose message is for the user: vlrkit's own UserError family, and a missing file (a data
+# root, a weights file), which a user fixes by putting the file where the message says. Any other
+# exception -- a KeyError or TypeError in vlrkit or in a user's component -- is a bug and keeps its
+# traceback.
+USER_ERRORS = (UserError, FileNotFoundError)
 
 
 def add_config_arguments(parser):
@@ -41,7 +44,7 @@ def friendly_errors():
     except USER_ERRORS as err:
         if os.environ.get('VLRKIT_DEBUG'):
             raise
-        message = err.args[0] if isinstance(err, KeyError) and err.args else str(err)
+        message = err.args[0] if err.args else str(err)   # a KeyError's str() adds quotes
         print(f'vlrkit: error: {type(err).__name__}: {message}', file=sys.stderr)
         sys.exit(2)
 

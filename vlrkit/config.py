@@ -11,14 +11,21 @@ from mmengine.config import Config
 
 from .errors import ConfigError  # noqa: F401  (re-exported: vlrkit.config.ConfigError)
 
-# Top-level keys the Runner and tools read. Other keys are allowed (configs define helper
-# variables), but one that is *nearly* a known key is almost certainly a typo.
-KNOWN_KEYS = (
-    'model', 'train_dataloader', 'val_dataloader', 'test_dataloader', 'val_evaluator',
-    'test_evaluator', 'train_cfg', 'optim_wrapper', 'param_scheduler', 'default_hooks',
-    'custom_hooks', 'amp', 'env_cfg', 'work_dir', 'load_from', 'resume', 'launcher',
-    'custom_imports', 'analysis', 'log_level',
-)
+# Top-level keys read by something other than the Runner, with their reader.
+OTHER_KEYS = {
+    'custom_imports': 'mmengine.Config imports the listed modules while loading',
+    'analysis': 'tools/analyze.py (vlrkit.evaluation.analysis.analyze) picks its analyses',
+}
+
+
+def known_keys():
+    """Every top-level key something reads: the Runner's ``CONFIG_KEYS`` and ``OTHER_KEYS``.
+
+    Other keys are allowed (configs define helper variables), but one that is *nearly* a known key
+    is almost certainly a typo.
+    """
+    from .engine.runner import CONFIG_KEYS  # imported here: the Runner imports this module
+    return (*CONFIG_KEYS, *OTHER_KEYS)
 
 
 def load_config(path, cfg_options=None):
@@ -42,10 +49,11 @@ def load_config(path, cfg_options=None):
 
 
 def check_top_level_keys(cfg, path):
+    known = known_keys()
     for key in cfg.keys():
-        if key in KNOWN_KEYS or key.startswith('_'):
+        if key in known or key.startswith('_'):
             continue
-        close = difflib.get_close_matches(key, KNOWN_KEYS, n=1, cutoff=0.8)
+        close = difflib.get_close_matches(key, known, n=1, cutoff=0.8)
         if close:
             raise ConfigError(f'{path}: unknown top-level key {key!r}; did you mean {close[0]!r}?')
 

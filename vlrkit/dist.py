@@ -10,11 +10,13 @@ from contextlib import contextmanager
 import torch
 import torch.distributed as dist
 
+from .errors import ConfigError
+
 
 def init_distributed(device_type):
     """Join the process group torchrun prepared: NCCL on GPUs, gloo on CPUs. Returns (rank, world)."""
     if 'RANK' not in os.environ or 'WORLD_SIZE' not in os.environ:
-        raise RuntimeError('launcher=pytorch needs the RANK/WORLD_SIZE variables torchrun sets; start '
+        raise ConfigError('launcher=pytorch needs the RANK/WORLD_SIZE variables torchrun sets; start '
                            'the run with tools/dist_train.sh CONFIG NGPUS (or torchrun).')
     if not dist.is_initialized():
         backend = 'nccl' if device_type == 'cuda' else 'gloo'

@@ -11,6 +11,12 @@ import inspect
 import torch
 from mmengine.registry import Registry, build_from_cfg
 
+from .errors import ConfigError
+
+
+class UnknownTypeError(ConfigError, KeyError):
+    """A config names a ``type`` no registry knows; a KeyError too, as a failed lookup always was."""
+
 
 def build_with_suggestions(cfg, registry, default_args=None):
     """Build like mmengine, but an unknown ``type`` names the closest registered types.
@@ -23,7 +29,7 @@ def build_with_suggestions(cfg, registry, default_args=None):
         known = sorted(registry.module_dict)
         close = difflib.get_close_matches(obj_type, known, n=3, cutoff=0.5)
         hint = f"did you mean {', '.join(repr(c) for c in close)}? " if close else ''
-        raise KeyError(
+        raise UnknownTypeError(
             f"type={obj_type!r} is not registered in vlrkit's {registry.name!r} registry; {hint}"
             f"registered: {', '.join(known)}. Check the spelling in your config, or import the "
             f"module that registers it with custom_imports=dict(imports=['your.module']).")

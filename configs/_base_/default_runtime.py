@@ -1,4 +1,6 @@
 # Runtime settings every config inherits: hooks, environment, AMP, checkpoints.
+# default_hooks is the one list of the hooks every run gets (the Runner adds none of its own);
+# a config changes one by name, e.g. checkpoint=dict(max_keep_ckpts=1), or drops it with name=None.
 default_hooks = dict(
     logger=dict(type='LoggerHook', interval=10),           # console / run.log / log.jsonl
     tensorboard=dict(type='TensorBoardHook', interval=10),  # work_dir/tensorboard

@@ -22,6 +22,6 @@ analysis = [
 custom_hooks = [
     dict(type='GradHistogramHook', params=['layer1.1.conv1.weight', 'layer4.0.bn2.bias'],
          interval=50),
-    dict(type='FilterVisHook', interval=1, by_epoch=True),
+    dict(type='FilterVisHook', interval=1),
     dict(type='TrainImageVisHook', interval=500, num_images=16, **norm),
 ]

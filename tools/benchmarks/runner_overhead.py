@@ -20,6 +20,7 @@ from torch.utils.data import DataLoader
 
 from vlrkit.config import load_config
 from vlrkit.datasets.digits import Digits
+from vlrkit.engine.optim_step import OptimStep
 from vlrkit.engine.runner import Runner, _LossForward
 from vlrkit.registry import MODELS
 from vlrkit.structures import collate
@@ -70,7 +71,7 @@ def step_times(cfg, steps=300, rounds=2):
             'train_cfg': dict(_delete_=True, by_epoch=False, max_iters=10**9, val_interval=0)})
         runner = Runner.from_cfg(cfg)
         runner.optimizer = torch.optim.SGD(runner.model.parameters(), lr=0.03, momentum=0.9, weight_decay=1e-4)
-        runner.clip_grad, runner.accumulative_counts, runner.scaler = None, 1, None
+        runner.optim_step = OptimStep(runner.optimizer)
         runner.train_model, runner.max_iters = _LossForward(runner.model), 10**9
         batch = collate([Digits('train')[i] for i in range(16)])
         model, optimizer = runner.model, torch.optim.SGD(runner.model.parameters(), lr=0.03, momentum=0.9)
@@ -82,7 +83,7 @@ def step_times(cfg, steps=300, rounds=2):
             optimizer.step()
 
         def runner_step():
-            runner.train_step(batch, 0)
+            runner.train_step(batch)
 
         times = {'plain': [], 'runner': []}
         for _ in range(rounds):

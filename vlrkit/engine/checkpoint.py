@@ -1,6 +1,8 @@
-"""Checkpoint files: written atomically, read safely.
+"""Checkpoint files: written atomically, read safely, by one writer and one reader.
 
-A checkpoint is a plain dict of tensors and python primitives so that it loads with
+``read_checkpoint`` is the only place vlrkit reads a checkpoint file -- its own checkpoints
+(``load_from``, ``--resume``, tools/test.py) and foreign weights (a backbone's ``pretrained=``)
+alike. A checkpoint is a plain dict of tensors and python primitives so that it loads with
 ``torch.load(weights_only=True)``, which refuses arbitrary pickled objects (a checkpoint from the
 internet cannot run code). A killed save never leaves a half-written ``.pth``: the bytes go to a
 temporary file in the same folder, which is renamed over the target only once complete.
@@ -20,6 +22,14 @@ class CheckpointError(UserError, RuntimeError):
     """A file is not a readable vlrkit checkpoint; the message names it and says what to do."""
 
 
+class MissingCheckpointError(UserError, FileNotFoundError):
+    """A checkpoint path names no file."""
+
+
+class WorkDirInUseError(UserError, FileExistsError):
+    """A fresh run was pointed at a work_dir that holds an earlier run's checkpoints."""
+
+
 def save_checkpoint(checkpoint, path):
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -35,13 +45,13 @@ def save_checkpoint(checkpoint, path):
             tmp.unlink()
 
 
-def load_checkpoint_file(path, map_location='cpu'):
-    """Read a vlrkit checkpoint; refuse pickled code and files that are not vlrkit checkpoints."""
+def read_checkpoint(path, map_location='cpu'):
+    """Whatever ``path`` holds, loaded with ``torch.load(weights_only=True)``; refuse pickled code."""
     path = Path(path)
     if not path.is_file():
-        raise CheckpointError(f'checkpoint {path} does not exist')
+        raise MissingCheckpointError(f'checkpoint {path} does not exist; check the path in your config')
     try:
-        checkpoint = torch.load(path, map_location=map_location, weights_only=True)
+        return torch.load(path, map_location=map_location, weights_only=True)
     except pickle.UnpicklingError as err:
         raise CheckpointError(
             f'refusing to load {path}: it contains pickled Python objects beyond tensors and plain '
@@ -50,7 +60,12 @@ def load_checkpoint_file(path, map_location='cpu'):
         ) from err
     except (RuntimeError, EOFError, OSError) as err:
         raise CheckpointError(f'{path} is not a readable PyTorch checkpoint '
-                              f'(truncated or another format?): {err}') from err
+                              f'(truncated or another format? download it again): {err}') from err
+
+
+def load_checkpoint_file(path, map_location='cpu'):
+    """A vlrkit checkpoint (``meta.vlrkit_version`` and ``state_dict``), read by ``read_checkpoint``."""
+    checkpoint = read_checkpoint(path, map_location)
     if not isinstance(checkpoint, dict) or 'state_dict' not in checkpoint or \
             'vlrkit_version' not in checkpoint.get('meta', {}):
         raise CheckpointError(

@@ -7,12 +7,13 @@ a MultiStepLR decay.
 """
 import copy
 
+from ..errors import ConfigError
 from ..registry import OPTIMIZERS, PARAM_SCHEDULERS
 
 
 def build_optimizer(model, optim_wrapper_cfg):
     if 'optimizer' not in optim_wrapper_cfg:
-        raise KeyError("optim_wrapper needs an 'optimizer' dict, e.g. "
+        raise ConfigError("optim_wrapper needs an 'optimizer' dict, e.g. "
                        "optim_wrapper = dict(optimizer=dict(type='SGD', lr=0.01, momentum=0.9))")
     cfg = copy.deepcopy(dict(optim_wrapper_cfg['optimizer']))
     cfg['params'] = [p for p in model.parameters() if p.requires_grad]

@@ -1,7 +1,10 @@
 """The generic Runner: builds everything a config names, then trains, validates and tests.
 
 Everything optional (logging, TensorBoard, checkpoints, LR schedules, the NaN guard, pictures) is a
-hook; what stays here is the loop, the AMP step, evaluation and the checkpoint contents.
+hook. The loop over the data is ``loops.TrainLoop``, the optimizer step ``optim_step.OptimStep``;
+what stays here is building from config, device and DDP set-up, the forward of a training step,
+evaluation and the checkpoint contents. Every attribute a hook may read is set in ``__init__``
+(the list is in hooks/hook.py).
 """
 import contextlib
 import copy
@@ -14,43 +17,30 @@ from pathlib import Path
 import numpy as np
 import torch
 from torch.nn.parallel import DistributedDataParallel
-from torch.utils.data import DataLoader, DistributedSampler
 
 from .. import __version__
 from ..config import config_name
-from ..registry import DATASETS, EVALUATORS, HOOKS, MODELS
-from ..structures import collate, move_to
+from ..errors import ConfigError
+from ..models.pretrained import load_state_dict_mapped
+from ..registry import EVALUATORS, HOOKS, MODELS
+from ..structures import move_to
 from .. import dist
-from .checkpoint import CheckpointError, load_checkpoint_file, rng_state, save_checkpoint, set_rng_state
+from .checkpoint import (CheckpointError, WorkDirInUseError, load_checkpoint_file, rng_state,
+                         save_checkpoint, set_rng_state)
+from .dataloader import build_dataloader
 from .hooks.hook import priority_value
+from .loops import Progress, TrainLoop
 from .optim import build_optimizer, build_param_schedulers
+from .optim_step import OptimStep
 
-# Hooks every run gets; a config's ``default_hooks`` overrides entries by name or disables one
-# with ``name=None``.
-DEFAULT_HOOKS = dict(
-    logger=dict(type='LoggerHook', interval=10),
-    param_scheduler=dict(type='ParamSchedulerHook'),
-    checkpoint=dict(type='CheckpointHook', interval=1),
-    sampler_seed=dict(type='DistSamplerSeedHook'),
-    nan_guard=dict(type='NaNGuardHook'),
-    tensorboard=dict(type='TensorBoardHook'),
+# Every top-level config key the Runner (and its loop and optimizer step) reads; config.py takes
+# a near-miss of one for a typo. tests/test_engine_registry_config.py checks the list against the
+# code, so a new key read without being listed here fails the tests.
+CONFIG_KEYS = (
+    'model', 'env_cfg', 'launcher', 'work_dir', 'amp', 'default_hooks', 'custom_hooks',
+    'train_dataloader', 'train_cfg', 'optim_wrapper', 'param_scheduler', 'val_dataloader',
+    'val_evaluator', 'test_dataloader', 'test_evaluator', 'load_from', 'resume',
 )
-
-
-class ResumableSampler(DistributedSampler):
-    """DistributedSampler (also for one process) that can skip the batches a resumed run already saw."""
-
-    skip = 0
-
-    def __iter__(self):
-        indices = list(super().__iter__())[self.skip:]
-        self.skip = 0
-        return iter(indices)
-
-
-def _seed_worker(worker_id):
-    # torch seeds each worker's torch and random generators; numpy-based augmentation needs this.
-    np.random.seed(torch.initial_seed() % 2**32)
 
 
 class _LossForward(torch.nn.Module):
@@ -68,32 +58,36 @@ class Runner:
 
     def __init__(self, cfg):
         self.cfg = cfg
-        env_cfg = cfg.get('env_cfg', {})
-        self.device, self.rank, self.world_size = self._setup_device(env_cfg, cfg.get('launcher', 'none'))
+        env_cfg = self.cfg.get('env_cfg', {})
+        self.device, self.rank, self.world_size = self._setup_device(
+            env_cfg, self.cfg.get('launcher', 'none'))
         self.seed = env_cfg.get('seed', 0)
         self._set_seed(self.seed, env_cfg.get('deterministic', False))
-        self.work_dir = Path(cfg.get('work_dir') or Path('work_dirs') / config_name(cfg))
+        self.work_dir = Path(self.cfg.get('work_dir') or Path('work_dirs') / config_name(self.cfg))
         self.work_dir.mkdir(parents=True, exist_ok=True)
         self.logger = self._build_logger()
-        self.amp_dtype = self._amp_dtype(cfg.get('amp'))
+        self.amp_dtype = self._amp_dtype(self.cfg.get('amp'))
         self.channels_last = env_cfg.get('channels_last', False)
 
-        model = MODELS.build(copy.deepcopy(cfg.model)).to(self.device)
+        model = MODELS.build(copy.deepcopy(self.cfg.model)).to(self.device)
         if self.channels_last:
             model = model.to(memory_format=torch.channels_last)
         if env_cfg.get('compile', False):
             model.compile()
         self.model = model
         self.train_dataloader = self.val_dataloader = self.test_dataloader = None
-        self.val_interval, self.by_epoch = 0, True
-        self.optimizer, self.param_schedulers, self.scaler = None, [], None
-        self.epoch = self.iter = 0
-        self.max_epochs = self.max_iters = 0
-        self.log_vars = {}
-        self.progress = dict(iters_done=0, epochs_done=0, batches_done=0)
+        self.val_evaluators, self.test_evaluators = [], []
         self.class_names = None
+        # Set by train(): the loop's decisions, the optimizer and the DDP-wrapped loss forward.
+        self.by_epoch, self.max_epochs, self.max_iters = True, 0, 0
+        self.optimizer, self.param_schedulers, self.optim_step = None, [], None
+        self.train_model = None
+        # Written by the loop and train_step only, read by hooks and checkpoints.
+        self.progress = Progress()
+        self.loss_is_finite, self.log_vars = True, {}
+        self.data_time = self.iter_time = 0.0
         self._writer = None
-        self.hooks = self._build_hooks(cfg.get('default_hooks', {}), cfg.get('custom_hooks', []))
+        self.hooks = self._build_hooks(self.cfg.get('default_hooks', {}), self.cfg.get('custom_hooks', []))
 
     @classmethod
     def from_cfg(cls, cfg):
@@ -111,7 +105,7 @@ class Runner:
             device = torch.device(device_type, local_rank) if device_type == 'cuda' else torch.device('cpu')
             return device, rank, world_size
         if launcher != 'none':
-            raise ValueError(f"launcher={launcher!r}; use 'none' or 'pytorch' (torchrun)")
+            raise ConfigError(f"launcher={launcher!r}; use 'none' or 'pytorch' (torchrun)")
         return torch.device(requested if requested != 'auto' else device_type), 0, 1
 
     @staticmethod
@@ -131,9 +125,9 @@ class Runner:
             return torch.bfloat16
         if amp == 'fp16':
             if self.device.type != 'cuda':
-                raise ValueError("amp='fp16' needs a CUDA device (it uses a GradScaler); use amp='bf16' on CPU")
+                raise ConfigError("amp='fp16' needs a CUDA device (it uses a GradScaler); use amp='bf16' on CPU")
             return torch.float16
-        raise ValueError(f"amp={amp!r}; use None, 'bf16' or 'fp16'")
+        raise ConfigError(f"amp={amp!r}; use None, 'bf16' or 'fp16'")
 
     def _build_logger(self):
         logger = logging.getLogger('vlrkit')
@@ -150,15 +144,13 @@ class Runner:
             logger.addHandler(file_handler)
         return logger
 
-    def _build_hooks(self, default_cfg, custom_cfgs):
-        merged = copy.deepcopy(DEFAULT_HOOKS)
-        for name, hook_cfg in dict(default_cfg).items():
-            if hook_cfg is None:
-                merged.pop(name, None)
-            else:
-                merged[name] = {**merged.get(name, {}), **dict(hook_cfg)}
+    @staticmethod
+    def _build_hooks(default_cfg, custom_cfgs):
+        """``default_hooks`` (configs/_base_/default_runtime.py names them; ``name=None`` drops one)
+        then ``custom_hooks``, sorted by priority."""
         hooks = []
-        for hook_cfg in list(merged.values()) + [dict(c) for c in custom_cfgs]:
+        named = [dict(c) for c in dict(default_cfg).values() if c is not None]
+        for hook_cfg in named + [dict(c) for c in custom_cfgs]:
             hook_cfg = copy.deepcopy(hook_cfg)
             priority = hook_cfg.pop('priority', None)
             hook = HOOKS.build(hook_cfg)
@@ -167,17 +159,7 @@ class Runner:
         return sorted(hooks, key=lambda h: priority_value(h.priority))
 
     def build_dataloader(self, loader_cfg, shuffle=False):
-        loader_cfg = copy.deepcopy(dict(loader_cfg))
-        dataset = DATASETS.build(loader_cfg.pop('dataset'))
-        shuffle = loader_cfg.pop('shuffle', shuffle)
-        num_workers = loader_cfg.pop('num_workers', min(2, os.cpu_count() or 1))
-        sampler = ResumableSampler(dataset, num_replicas=self.world_size, rank=self.rank,
-                                   shuffle=shuffle, seed=self.seed)
-        return DataLoader(
-            dataset, sampler=sampler, num_workers=num_workers, collate_fn=collate,
-            pin_memory=loader_cfg.pop('pin_memory', self.device.type == 'cuda'),
-            persistent_workers=loader_cfg.pop('persistent_workers', num_workers > 0),
-            worker_init_fn=_seed_worker, **loader_cfg)
+        return build_dataloader(loader_cfg, self.rank, self.world_size, self.seed, self.device, shuffle)
 
     def build_evaluators(self, evaluator_cfg):
         """Evaluators from a config (one dict or a list), analyses bound to the model they probe."""
@@ -193,6 +175,11 @@ class Runner:
         return self.model
 
     @property
+    def iter(self):
+        """``progress.iter``, the iterations done; ``evaluate`` reads it as the evaluators' step."""
+        return self.progress.iter
+
+    @property
     def writer(self):
         """TensorBoard writer on rank 0 (``work_dir/tensorboard``), None on other ranks."""
         if self._writer is None and self.rank == 0:
@@ -206,78 +193,39 @@ class Runner:
 
     # ------------------------------------------------------------------ training
     def train(self):
-        cfg, train_cfg = self.cfg, self.cfg.get('train_cfg', {})
-        self.train_dataloader = self.build_dataloader(cfg.train_dataloader, shuffle=True)
+        self.train_dataloader = self.build_dataloader(self.cfg.train_dataloader, shuffle=True)
         self.class_names = getattr(self.train_dataloader.dataset, 'class_names', None)
-        self.by_epoch = train_cfg.get('by_epoch', True)
-        self.val_interval = train_cfg.get('val_interval', 1)
-        steps_per_epoch = len(self.train_dataloader)
-        if self.by_epoch:
-            self.max_epochs = train_cfg['max_epochs']
-            self.max_iters = self.max_epochs * steps_per_epoch
-        else:
-            self.max_iters = train_cfg['max_iters']
-            self.max_epochs = -(-self.max_iters // steps_per_epoch)
-        if cfg.get('val_dataloader') and cfg.get('val_evaluator') and self.val_interval > 0:
-            self.val_dataloader = self.build_dataloader(cfg.val_dataloader)
-            self.val_evaluators = self.build_evaluators(cfg.val_evaluator)
-        optim_cfg = cfg.get('optim_wrapper', {})
+        loop = TrainLoop(self, self.train_dataloader, dict(self.cfg.get('train_cfg', {})))
+        self.by_epoch, self.max_epochs, self.max_iters = loop.by_epoch, loop.max_epochs, loop.max_iters
+        if self.cfg.get('val_dataloader') and self.cfg.get('val_evaluator') and loop.val_interval > 0:
+            self.val_dataloader = self.build_dataloader(self.cfg.val_dataloader)
+            self.val_evaluators = self.build_evaluators(self.cfg.val_evaluator)
+        optim_cfg = self.cfg.get('optim_wrapper', {})
         self.optimizer = build_optimizer(self.model, optim_cfg)
-        self.param_schedulers = build_param_schedulers(self.optimizer, cfg.get('param_scheduler'))
-        self.clip_grad = optim_cfg.get('clip_grad')
-        self.accumulative_counts = optim_cfg.get('accumulative_counts', 1)
-        self.scaler = torch.amp.GradScaler('cuda') if self.amp_dtype == torch.float16 else None
+        self.param_schedulers = build_param_schedulers(self.optimizer, self.cfg.get('param_scheduler'))
+        self.optim_step = OptimStep(self.optimizer, optim_cfg.get('clip_grad'),
+                                    optim_cfg.get('accumulative_counts', 1),
+                                    fp16=self.amp_dtype == torch.float16)
         self.train_model = _LossForward(self.model)
         if dist.is_distributed():
             device_ids = [self.device.index] if self.device.type == 'cuda' else None
             self.train_model = DistributedDataParallel(self.train_model, device_ids=device_ids)
 
-        if cfg.get('resume'):
-            self.resume(None if cfg.resume is True else cfg.resume)
-        elif cfg.get('load_from'):
-            self.load_checkpoint(cfg.load_from)
+        if self.cfg.get('resume'):
+            self.resume(None if self.cfg.resume is True else self.cfg.resume)
+        elif self.cfg.get('load_from'):
+            self.load_checkpoint(self.cfg.load_from)
         else:
             self._refuse_to_overwrite()
         self._dump_config()
         self.call_hook('before_run')
         try:
-            self._train_loop()
+            loop.run()
         finally:
             self.call_hook('after_run')
             if self._writer is not None:
                 self._writer.flush()
         return self.model
-
-    def _train_loop(self):
-        self.call_hook('before_train')
-        self.model.train()
-        while self.iter < self.max_iters:
-            self.call_hook('before_train_epoch')
-            first_batch = self.progress['batches_done']
-            self.train_dataloader.sampler.skip = first_batch * self.train_dataloader.batch_size
-            data_start = time.perf_counter()
-            for batch_idx, batch in enumerate(self.train_dataloader, start=first_batch):
-                self.data_time = time.perf_counter() - data_start
-                self.call_hook('before_train_iter', batch_idx=batch_idx, batch=batch)
-                outputs = self.train_step(batch, batch_idx)
-                self.progress.update(iters_done=self.iter + 1, batches_done=batch_idx + 1)
-                self.iter_time = time.perf_counter() - data_start
-                self.call_hook('after_train_iter', batch_idx=batch_idx, batch=batch, outputs=outputs)
-                self.iter += 1
-                if not self.by_epoch and self._val_due(self.iter, self.max_iters):
-                    self.val()
-                if self.iter >= self.max_iters:
-                    break
-                data_start = time.perf_counter()
-            self.progress.update(epochs_done=self.epoch + 1, batches_done=0)
-            self.call_hook('after_train_epoch')
-            self.epoch += 1
-            if self.by_epoch and self._val_due(self.epoch, self.max_epochs):
-                self.val()
-        self.call_hook('after_train')
-
-    def _val_due(self, done, total):
-        return self.val_dataloader is not None and (done % self.val_interval == 0 or done == total)
 
     def _autocast(self):
         if self.amp_dtype is None:
@@ -290,41 +238,21 @@ class Runner:
             batch['images'] = batch['images'].contiguous(memory_format=torch.channels_last)
         return batch
 
-    def train_step(self, batch, batch_idx):
-        """Forward under autocast, backward (scaled for fp16), and every ``accumulative_counts``
-        micro-batches an optimizer step with unscale-then-clip. A non-finite loss skips the step,
-        so the weights stay at the last good state for the NaN guard to save."""
+    def train_step(self, batch):
+        """Forward under autocast, then the OptimStep's backward and (when the accumulation group
+        is complete) its step. Sets ``loss_is_finite`` and ``log_vars``; returns ``model.loss``'s dict."""
         batch = self._to_device(batch)
-        stepping = (self.iter + 1) % self.accumulative_counts == 0 or self.iter + 1 == self.max_iters
-        sync = contextlib.nullcontext() if stepping or not dist.is_distributed() else self.train_model.no_sync()
-        with sync:
+        stepping = self.optim_step.steps_at(self.progress.iter + 1, self.max_iters)
+        with self.optim_step.sync_context(self.train_model, stepping):
             with self._autocast():
                 losses = self.train_model(batch)
             loss = sum(v for k, v in losses.items() if k.startswith('loss'))
-            finite = torch.isfinite(loss.detach()).to(torch.int32)
-            if dist.is_distributed():
-                torch.distributed.all_reduce(finite, op=torch.distributed.ReduceOp.MIN)
-            self.loss_is_finite = bool(finite)
-            if self.loss_is_finite:
-                loss = loss / self.accumulative_counts
-                (self.scaler.scale(loss) if self.scaler else loss).backward()
-        values = {k: v.detach().float().mean() for k, v in losses.items()}
-        values['loss'] = loss.detach().float() * (self.accumulative_counts if self.loss_is_finite else 1)
-        if not self.loss_is_finite:
-            self.optimizer.zero_grad(set_to_none=True)
-        elif stepping:
-            if self.clip_grad:
-                if self.scaler:
-                    self.scaler.unscale_(self.optimizer)
-                params = [p for g in self.optimizer.param_groups for p in g['params']]
-                values['grad_norm'] = torch.nn.utils.clip_grad_norm_(params, **self.clip_grad)
-            if self.scaler:
-                self.scaler.step(self.optimizer)
-                self.scaler.update()
-            else:
-                self.optimizer.step()
-            self.optimizer.zero_grad(set_to_none=True)
-        self.log_vars = dict(zip(values, torch.stack(list(values.values())).tolist()))
+            self.loss_is_finite = self.optim_step.backward(loss)
+        logged = {k: v.detach().float().mean() for k, v in losses.items()}
+        logged['loss'] = loss.detach().float()
+        if self.loss_is_finite and stepping:
+            logged.update(self.optim_step.step())
+        self.log_vars = dict(zip(logged, torch.stack(list(logged.values())).tolist()))
         return losses
 
     # ------------------------------------------------------------------ evaluation
@@ -376,13 +304,14 @@ class Runner:
     # ------------------------------------------------------------------ checkpoints
     def checkpoint_dict(self):
         hook_states = {type(h).__name__: h.state_dict() for h in self.hooks if h.state_dict()}
+        scaler = self.optim_step.scaler if self.optim_step else None
         return {
             'meta': dict(vlrkit_version=__version__, config=self.cfg.pretty_text, seed=self.seed,
-                         class_names=list(self.class_names or []), **self.progress),
+                         class_names=list(self.class_names or []), **self.progress.to_meta()),
             'state_dict': self.unwrapped_model.state_dict(),
             'optimizer': self.optimizer.state_dict() if self.optimizer else None,
             'param_schedulers': [s.state_dict() for s, _ in self.param_schedulers],
-            'scaler': self.scaler.state_dict() if self.scaler else None,
+            'scaler': scaler.state_dict() if scaler else None,
             'rng': rng_state(),
             'hooks': hook_states,
         }
@@ -400,14 +329,14 @@ class Runner:
         return self.work_dir / filename
 
     def load_checkpoint(self, path):
-        """Load model weights only (``load_from``, tools/test.py); the class names come along."""
+        """Load model weights only (``load_from``, tools/test.py); the class names come along.
+
+        Strictly: a vlrkit checkpoint must fit this config's model key for key and shape for shape
+        (the policy is in docs/runner.md, "Loading weights")."""
         checkpoint = load_checkpoint_file(path, map_location=self.device)
-        missing, unexpected = self.unwrapped_model.load_state_dict(checkpoint['state_dict'], strict=False)
-        if missing or unexpected:
-            raise CheckpointError(f'{path} does not fit the model of this config: missing keys '
-                                  f'{missing[:5]}, unexpected keys {unexpected[:5]}')
+        load_state_dict_mapped(self.unwrapped_model, checkpoint['state_dict'], strict=True,
+                               source=str(path), logger=self.logger)
         self.class_names = checkpoint['meta'].get('class_names') or self.class_names
-        self.logger.info(f'loaded weights from {path}')
         return checkpoint
 
     def resume(self, path=None):
@@ -422,21 +351,20 @@ class Runner:
         self.optimizer.load_state_dict(checkpoint['optimizer'])
         for (scheduler, _), state in zip(self.param_schedulers, checkpoint['param_schedulers']):
             scheduler.load_state_dict(state)
-        if self.scaler and checkpoint.get('scaler'):
-            self.scaler.load_state_dict(checkpoint['scaler'])
-        meta = checkpoint['meta']
-        self.progress = {k: meta[k] for k in ('iters_done', 'epochs_done', 'batches_done')}
-        self.iter, self.epoch = meta['iters_done'], meta['epochs_done']
+        if self.optim_step.scaler and checkpoint.get('scaler'):
+            self.optim_step.scaler.load_state_dict(checkpoint['scaler'])
+        self.progress = Progress.from_meta(checkpoint['meta'])
         set_rng_state(checkpoint['rng'])
         for hook in self.hooks:
             hook.load_state_dict(checkpoint['hooks'].get(type(hook).__name__, {}))
         self.call_hook('after_load_checkpoint', checkpoint=checkpoint)
-        self.logger.info(f'resumed from {path} at epoch {self.epoch}, iteration {self.iter}')
+        self.logger.info(f'resumed from {path} at epoch {self.progress.epoch}, '
+                         f'iteration {self.progress.iter}')
 
     def _refuse_to_overwrite(self):
         """A fresh run must not overwrite the checkpoints of an earlier run in the same work_dir."""
         if self.rank == 0 and any(self.work_dir.glob('*.pth')):
-            raise FileExistsError(
+            raise WorkDirInUseError(
                 f'{self.work_dir} already holds checkpoints of an earlier run; pass --resume to '
                 f'continue it, or choose another --work-dir (nothing was overwritten)')
 

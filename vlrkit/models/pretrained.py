@@ -21,6 +21,8 @@ from urllib.parse import urlparse
 import torch
 from torchvision.models import WeightsEnum, get_weight
 
+from ..engine.checkpoint import CheckpointError, read_checkpoint
+
 #: Keys under which a training checkpoint (ours, mmengine's, many others') keeps the model weights.
 STATE_DICT_KEYS = ('state_dict', 'model')
 
@@ -84,21 +86,13 @@ def load_torchvision_state_dict(weights, path=None):
 
 def read_state_dict(path):
     """Tensors of a checkpoint file: a bare state dict or one nested under 'state_dict'/'model'."""
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f'checkpoint {str(path)!r} does not exist; check the path in your config')
-    try:
-        checkpoint = torch.load(path, map_location='cpu', weights_only=True)
-    except Exception as err:  # truncated download, wrong format, pickled classes
-        raise RuntimeError(
-            f'could not read checkpoint {str(path)!r} with torch.load(weights_only=True): {err}. '
-            'If it is a partial download, download it again.') from err
+    checkpoint = read_checkpoint(path)
     for key in STATE_DICT_KEYS:
         if isinstance(checkpoint, dict) and isinstance(checkpoint.get(key), dict):
             checkpoint = checkpoint[key]
             break
     if not isinstance(checkpoint, dict) or not all(torch.is_tensor(v) for v in checkpoint.values()):
-        raise ValueError(f'checkpoint {str(path)!r} holds no state dict of tensors '
+        raise CheckpointError(f'checkpoint {str(path)!r} holds no state dict of tensors '
                          f"(top level or under {' / '.join(STATE_DICT_KEYS)})")
     return checkpoint
 
@@ -177,7 +171,7 @@ def load_state_dict_mapped(model, state_dict, key_map=None, strict=False, source
     quietly (e.g. ImageNet's ``fc.`` when only the backbone is wanted).
 
     Raises:
-        RuntimeError: ``strict`` and something is missing, unexpected or mismatched; the message
+        CheckpointError: ``strict`` and something is missing, unexpected or mismatched; the message
             lists the keys and suggests a key_map.
     """
     mapped = remap_keys(state_dict, key_map)
@@ -197,7 +191,7 @@ def load_state_dict_mapped(model, state_dict, key_map=None, strict=False, source
         example = report.unexpected[0] if report.unexpected else None
         hint = (f" e.g. checkpoint key {example!r} has no match; a key_map such as "
                 f"{{'old.prefix.': 'new.prefix.'}} renames it") if example else ''
-        raise RuntimeError(f'strict load failed: {report}.{hint}')
+        raise CheckpointError(f'strict load failed: {report}.{hint}')
     (logger or logging.getLogger('vlrkit')).info(str(report))
     return report
 

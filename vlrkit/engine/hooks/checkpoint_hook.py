@@ -1,4 +1,5 @@
 """Periodic checkpoints (keep the last N), the best checkpoint by a metric, and the final one."""
+from ...errors import ConfigError
 from ...registry import HOOKS
 from .hook import Hook
 
@@ -15,7 +16,7 @@ class CheckpointHook(Hook):
 
     def __init__(self, interval=1, max_keep_ckpts=-1, save_best=None, rule='greater', save_last=True):
         if rule not in ('greater', 'less'):
-            raise ValueError(f"CheckpointHook rule={rule!r}; use 'greater' or 'less'")
+            raise ConfigError(f"CheckpointHook rule={rule!r}; use 'greater' or 'less'")
         self.interval, self.max_keep_ckpts, self.save_last = interval, max_keep_ckpts, save_last
         self.save_best, self.rule = save_best, rule
         self.saved, self.best_score, self.best_file = [], None, None
@@ -23,12 +24,12 @@ class CheckpointHook(Hook):
     def after_train_iter(self, runner, batch_idx, batch, outputs):
         if not runner.by_epoch and (self.every_n_train_iters(runner, self.interval) or
                                     (self.save_last and self.is_last_train_iter(runner))):
-            self._save_periodic(runner, f'iter_{runner.iter + 1}.pth')
+            self._save_periodic(runner, f'iter_{runner.progress.iter}.pth')
 
     def after_train_epoch(self, runner):
         if runner.by_epoch and (self.every_n_epochs(runner, self.interval) or
                                 (self.save_last and self.is_last_train_epoch(runner))):
-            self._save_periodic(runner, f'epoch_{runner.epoch + 1}.pth')
+            self._save_periodic(runner, f'epoch_{runner.progress.epoch}.pth')
 
     def _save_periodic(self, runner, filename):
         runner.save_checkpoint(filename)
@@ -44,7 +45,7 @@ class CheckpointHook(Hook):
             return
         key = next(iter(metrics)) if self.save_best == 'auto' else self.save_best
         if key not in metrics:
-            raise KeyError(f'CheckpointHook save_best={key!r} is not among the evaluators\' metrics: '
+            raise ConfigError(f'CheckpointHook save_best={key!r} is not among the evaluators\' metrics: '
                            f'{sorted(metrics)}')
         score = metrics[key]
         better = self.best_score is None or (score > self.best_score if self.rule == 'greater'
@@ -53,7 +54,7 @@ class CheckpointHook(Hook):
             return
         previous, self.best_score = self.best_file, score
         progress = runner.progress
-        suffix = f"epoch_{progress['epochs_done']}" if runner.by_epoch else f"iter_{progress['iters_done']}"
+        suffix = f'epoch_{progress.epoch}' if runner.by_epoch else f'iter_{progress.iter}'
         self.best_file = f"best_{key.replace('/', '_')}_{suffix}.pth"
         runner.save_checkpoint(self.best_file)
         if runner.rank == 0 and previous and previous != self.best_file:

@@ -47,7 +47,7 @@ class DetVisualizationHook(Hook):
         if runner.rank != 0 or not (self.every_n_train_iters(runner, self.interval) or
                                     self.is_last_train_iter(runner)):
             return
-        self.visualize(runner, self._fixed_batch(runner, batch), runner.iter + 1)
+        self.visualize(runner, self._fixed_batch(runner, batch), runner.progress.iter)
 
     @torch.no_grad()
     def visualize(self, runner, batch, step):

@@ -5,6 +5,7 @@ tiled into one image, written as a PNG under ``work_dir/vis`` and to TensorBoard
 """
 import torch.nn as nn
 
+from ...errors import ConfigError
 from ...registry import HOOKS
 from ...visualization.figures import filter_grid, save_image
 from .hook import Hook
@@ -15,36 +16,36 @@ def first_conv_name(model):
     for name, module in model.named_modules():
         if isinstance(module, nn.Conv2d):
             return name
-    raise ValueError(f'{type(model).__name__} has no Conv2d; give FilterVisHook a layer= name')
+    raise ConfigError(f'{type(model).__name__} has no Conv2d; give FilterVisHook a layer= name')
 
 
 @HOOKS.register_module()
 class FilterVisHook(Hook):
-    """Draw a conv layer's filters before training and every ``interval`` iterations (or epochs).
+    """Draw a conv layer's filters before training and every ``interval`` iterations (epochs in an
+    epoch-based run).
 
     Args:
-        interval: iterations between pictures (epochs with ``by_epoch=True``); 0 only draws the
-            initial and final filters.
+        interval: iterations (or epochs) between pictures; 0 draws only the initial filters.
         layer: module name of the convolution; default the model's first Conv2d.
         max_filters: draw at most this many filters.
     """
 
     priority = 'LOW'
 
-    def __init__(self, interval=100, by_epoch=False, layer=None, max_filters=64, ncols=8, scale=4):
-        self.interval, self.by_epoch, self.layer = interval, by_epoch, layer
+    def __init__(self, interval=100, layer=None, max_filters=64, ncols=8, scale=4):
+        self.interval, self.layer = interval, layer
         self.max_filters, self.ncols, self.scale = max_filters, ncols, scale
 
     def before_train(self, runner):
-        self._draw(runner, 'iter', runner.iter)
+        self._draw(runner, 'iter', runner.progress.iter)
 
     def after_train_iter(self, runner, batch_idx, batch, outputs):
-        if not self.by_epoch and self.every_n_train_iters(runner, self.interval):
-            self._draw(runner, 'iter', runner.iter + 1)
+        if not runner.by_epoch and self.every_n_train_iters(runner, self.interval):
+            self._draw(runner, 'iter', runner.progress.iter)
 
     def after_train_epoch(self, runner):
-        if self.by_epoch and self.every_n_epochs(runner, self.interval):
-            self._draw(runner, 'epoch', runner.epoch + 1)
+        if runner.by_epoch and self.every_n_epochs(runner, self.interval):
+            self._draw(runner, 'epoch', runner.progress.epoch)
 
     def _draw(self, runner, unit, count):
         if runner.rank != 0:
@@ -53,9 +54,9 @@ class FilterVisHook(Hook):
         name = self.layer or first_conv_name(model)
         modules = dict(model.named_modules())
         if name not in modules or not hasattr(modules[name], 'weight'):
-            raise KeyError(f'FilterVisHook layer={name!r} is not a layer with weights in '
+            raise ConfigError(f'FilterVisHook layer={name!r} is not a layer with weights in '
                            f'{type(model).__name__}; e.g. {first_conv_name(model)!r}')
         grid = filter_grid(modules[name].weight[:self.max_filters], self.ncols, self.scale)
         save_image(grid, runner.work_dir / 'vis' / f'filters_{unit}_{count}.png')
         if runner.writer is not None:
-            runner.writer.add_image(f'filters/{name}', grid, runner.iter, dataformats='HWC')
+            runner.writer.add_image(f'filters/{name}', grid, runner.progress.iter, dataformats='HWC')

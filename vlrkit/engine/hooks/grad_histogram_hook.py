@@ -6,6 +6,7 @@ parameter, and only on iterations that will be logged. With fp16 AMP the GradSca
 divided out, so the histograms show true gradients. Under DDP rank 0 shows its own (local)
 gradients.
 """
+from ...errors import ConfigError
 from ...registry import HOOKS
 from .hook import Hook
 
@@ -32,7 +33,7 @@ class GradHistogramHook(Hook):
         for wanted in self.params:
             matches = [n for n in named if n == wanted or n.endswith('.' + wanted)]
             if len(matches) != 1:
-                raise KeyError(f'GradHistogramHook param {wanted!r} matches {matches or "nothing"} '
+                raise ConfigError(f'GradHistogramHook param {wanted!r} matches {matches or "nothing"} '
                                f'among the model parameters, e.g. {list(named)[:6]}')
             self._handles.append(named[matches[0]].register_post_accumulate_grad_hook(
                 self._catch(matches[0])))
@@ -44,13 +45,13 @@ class GradHistogramHook(Hook):
         return hook
 
     def before_train_iter(self, runner, batch_idx, batch):
-        self._armed = runner.writer is not None and self.every_n_train_iters(runner, self.interval)
+        self._armed = runner.writer is not None and self.every_n(runner.progress.iter + 1, self.interval)
 
     def after_train_iter(self, runner, batch_idx, batch, outputs):
         if self._armed and runner.writer is not None:
-            scale = runner.scaler.get_scale() if getattr(runner, 'scaler', None) else 1.0
+            scale = runner.optim_step.loss_scale()
             for name, grad in self._grads.items():
-                runner.writer.add_histogram(f'grad/{name}', grad / scale, runner.iter + 1)
+                runner.writer.add_histogram(f'grad/{name}', grad / scale, runner.progress.iter)
         self._armed, self._grads = False, {}
 
     def after_train(self, runner):

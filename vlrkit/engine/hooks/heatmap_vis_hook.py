@@ -72,7 +72,7 @@ class HeatmapVisHook(Hook):
         self.value_range = (0.0, 1.0) if absolute_scale else (None, None)
 
     def after_train_epoch(self, runner):
-        first = runner.epoch == 0
+        first = runner.progress.epoch == 1
         if first or self.every_n_epochs(runner, self.interval) or self.is_last_train_epoch(runner):
             self.render(runner)
 
@@ -80,7 +80,7 @@ class HeatmapVisHook(Hook):
         """Draw every selected image of every split for the current epoch; rank 0 only."""
         if getattr(runner, 'rank', 0) != 0:
             return
-        out_dir = runner.work_dir / 'heatmaps' / f'epoch_{runner.epoch + 1}'
+        out_dir = runner.work_dir / 'heatmaps' / f'epoch_{runner.progress.epoch}'
         out_dir.mkdir(parents=True, exist_ok=True)
         model = runner.unwrapped_model
         was_training = model.training
@@ -107,7 +107,7 @@ class HeatmapVisHook(Hook):
                                    **getattr(model, 'heatmap_geometry', {}))
         img_id = str(sample.get('img_id', 'image'))
         names = list(runner.class_names or range(len(maps)))
-        step = runner.epoch + 1
+        step = runner.progress.epoch
         self._write(runner, f'heatmaps/{split}/{img_id}/image', image, step,
                     out_dir / f'{split}_{img_id}.png')
         labels = sample['labels'] if 'labels' in sample else torch.zeros(len(maps))

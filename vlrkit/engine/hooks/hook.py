@@ -2,7 +2,30 @@
 
 Stages follow mmengine so its users feel at home; ``outputs`` of a training iteration is the loss
 dict returned by ``model.loss`` (detached floats for logging live in ``runner.log_vars``).
+
+What a hook may read from the runner -- every one is set in ``Runner.__init__``, so it exists (with
+a neutral value) at every stage; a hook writes none of them:
+
+- ``cfg``, ``work_dir``, ``logger``, ``device``, ``rank``, ``world_size``, ``seed``, ``amp_dtype``
+- ``model`` / ``unwrapped_model`` (the model itself), ``train_model`` (what the loss forward runs
+  through: the model under DDP; None before ``train()``)
+- ``train_dataloader``, ``val_dataloader``, ``test_dataloader`` (None until built),
+  ``class_names``, ``writer`` (TensorBoard on rank 0, None elsewhere)
+- ``by_epoch``, ``max_epochs``, ``max_iters``: the TrainLoop's decisions from ``train_cfg``
+- ``progress``: a frozen ``loops.Progress`` of completed work (``iter``, ``epoch``, ``batch`` of
+  the current epoch). In ``after_train_iter`` ``progress.iter`` is the iteration just done,
+  1-based; in ``before_train_iter`` the count before it. After a skipped step (below) it has not
+  moved.
+- ``optimizer``, ``param_schedulers`` (a list of ``(scheduler, by_epoch)``), ``optim_step`` (the
+  ``OptimStep``: GradScaler, clipping, accumulation; None before ``train()``)
+- ``loss_is_finite`` (False when this iteration's step was skipped for a NaN/Inf loss),
+  ``log_vars`` (this iteration's losses as floats, plus ``grad_norm`` when clipping),
+  ``data_time`` and ``iter_time`` (seconds waiting for the batch, and for the whole iteration)
+
+A hook acts through the runner's methods (``save_checkpoint``, ``val``) and its own state, which
+``state_dict`` / ``load_state_dict`` carry through checkpoints.
 """
+from ...errors import ConfigError
 
 # Named priorities: lower runs first. The Runner sorts hooks by these, stable by insertion order.
 PRIORITIES = {
@@ -17,7 +40,7 @@ def priority_value(priority):
         return priority
     if priority in PRIORITIES:
         return PRIORITIES[priority]
-    raise ValueError(f'hook priority {priority!r} is not a number or one of {list(PRIORITIES)}')
+    raise ConfigError(f'hook priority {priority!r} is not a number or one of {list(PRIORITIES)}')
 
 
 class Hook:
@@ -47,19 +70,26 @@ class Hook:
     def load_state_dict(self, state):
         pass
 
-    # -- helpers for interval logic (iterations and epochs counted from 1 here) --
+    # -- interval helpers, counted in completed iterations / epochs --
     @staticmethod
-    def every_n_train_iters(runner, n):
-        return n > 0 and (runner.iter + 1) % n == 0
+    def every_n(count, n):
+        """``count`` (1-based) is a multiple of ``n``; ``n`` <= 0 means never."""
+        return n > 0 and count % n == 0
 
-    @staticmethod
-    def every_n_epochs(runner, n):
-        return n > 0 and (runner.epoch + 1) % n == 0
+    @classmethod
+    def every_n_train_iters(cls, runner, n):
+        """In ``after_train_iter``: the iteration just done is a multiple of ``n``."""
+        return cls.every_n(runner.progress.iter, n)
+
+    @classmethod
+    def every_n_epochs(cls, runner, n):
+        """In ``after_train_epoch``: the epoch just done is a multiple of ``n``."""
+        return cls.every_n(runner.progress.epoch, n)
 
     @staticmethod
     def is_last_train_iter(runner):
-        return runner.iter + 1 == runner.max_iters
+        return runner.progress.iter == runner.max_iters
 
     @staticmethod
     def is_last_train_epoch(runner):
-        return runner.epoch + 1 == runner.max_epochs
+        return runner.progress.epoch == runner.max_epochs

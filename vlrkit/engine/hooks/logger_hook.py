@@ -46,7 +46,7 @@ class LoggerHook(Hook):
     def before_train(self, runner):
         self._time_sum, self._timed_iters = 0.0, 0
         if self.progress_bar and runner.rank == 0:
-            self._bar = tqdm(total=runner.max_iters, initial=runner.iter, dynamic_ncols=True,
+            self._bar = tqdm(total=runner.max_iters, initial=runner.progress.iter, dynamic_ncols=True,
                              desc='train', file=sys.stdout)
 
     def after_train_iter(self, runner, batch_idx, batch, outputs):
@@ -64,14 +64,15 @@ class LoggerHook(Hook):
         means = dist.all_reduce_mean({k: v / self._count for k, v in self._sums.items()}, runner.device)
         self._sums, self._count = {}, 0
         seconds_per_iter = self._time_sum / max(self._timed_iters, 1)
-        eta = datetime.timedelta(seconds=int(seconds_per_iter * (runner.max_iters - runner.iter - 1)))
+        eta = datetime.timedelta(seconds=int(seconds_per_iter * (runner.max_iters - runner.progress.iter)))
         steps = len(runner.train_dataloader)
-        where = (f'Epoch(train) [{runner.epoch + 1}][{batch_idx + 1}/{steps}]' if runner.by_epoch
-                 else f'Iter(train) [{runner.iter + 1}/{runner.max_iters}]')
+        progress = runner.progress
+        where = (f'Epoch(train) [{progress.epoch + 1}][{batch_idx + 1}/{steps}]' if runner.by_epoch
+                 else f'Iter(train) [{progress.iter}/{runner.max_iters}]')
         losses = '  '.join(f'{k}: {v:.4f}' for k, v in means.items())
         runner.logger.info(f'{where}  lr: {lr:.4e}  eta: {eta}  time: {runner.iter_time:.3f}  '
                            f'data_time: {runner.data_time:.3f}  {losses}')
-        self._write_json(runner, dict(mode='train', epoch=runner.epoch + 1, iter=runner.iter + 1,
+        self._write_json(runner, dict(mode='train', epoch=progress.epoch + 1, iter=progress.iter,
                                       lr=lr, time=runner.iter_time, data_time=runner.data_time, **means))
 
     def after_train(self, runner):
@@ -87,10 +88,9 @@ class LoggerHook(Hook):
 
     def _log_metrics(self, runner, mode, metrics):
         text = '  '.join(f'{k}: {v:.4f}' for k, v in metrics.items() if isinstance(v, (int, float)))
-        runner.logger.info(f'Epoch({mode}) [{runner.progress["epochs_done"]}] '
-                           f'iter {runner.progress["iters_done"]}  {text}')
-        self._write_json(runner, dict(mode=mode, epoch=runner.progress['epochs_done'],
-                                      iter=runner.progress['iters_done'], **metrics))
+        progress = runner.progress
+        runner.logger.info(f'Epoch({mode}) [{progress.epoch}] iter {progress.iter}  {text}')
+        self._write_json(runner, dict(mode=mode, epoch=progress.epoch, iter=progress.iter, **metrics))
 
     @staticmethod
     def _write_json(runner, record):

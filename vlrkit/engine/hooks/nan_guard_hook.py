@@ -1,10 +1,16 @@
 """Stops a run whose loss became NaN/Inf, after saving the last good weights.
 
-The Runner skips the optimizer step of a non-finite loss, so the model still holds the weights
-of the previous (finite) step when this hook saves them.
+The OptimStep skips the optimizer step of a non-finite loss and the loop does not count the
+iteration as done, so the model and ``runner.progress`` still describe the previous (finite) step
+when this hook saves them, and a resume retries the failed batch.
 """
+from ...errors import UserError
 from ...registry import HOOKS
 from .hook import Hook
+
+
+class NonFiniteLossError(UserError, FloatingPointError):
+    """The loss diverged; the message names the saved last good weights and how to go on."""
 
 
 @HOOKS.register_module()
@@ -15,11 +21,10 @@ class NaNGuardHook(Hook):
     def after_train_iter(self, runner, batch_idx, batch, outputs):
         if runner.loss_is_finite:
             return
-        # The failed step was skipped: record it as not done, so a resume retries this batch.
-        runner.progress.update(iters_done=runner.iter, batches_done=batch_idx)
         bad = ', '.join(f'{k}={v:.4g}' for k, v in runner.log_vars.items() if v != v or abs(v) == float('inf'))
-        path = runner.save_checkpoint(f'last_good_iter_{runner.iter}.pth')
-        raise FloatingPointError(
-            f'non-finite loss at iteration {runner.iter + 1} ({bad}). The weights before this step '
+        done = runner.progress.iter
+        path = runner.save_checkpoint(f'last_good_iter_{done}.pth')
+        raise NonFiniteLossError(
+            f'non-finite loss at iteration {done + 1} ({bad}). The weights before this step '
             f'are saved in {path}; lower the learning rate or set optim_wrapper.clip_grad, then '
             f'resume with --resume {path}')

@@ -9,4 +9,4 @@ class DistSamplerSeedHook(Hook):
     def before_train_epoch(self, runner):
         sampler = runner.train_dataloader.sampler
         if hasattr(sampler, 'set_epoch'):
-            sampler.set_epoch(runner.epoch)
+            sampler.set_epoch(runner.progress.epoch)

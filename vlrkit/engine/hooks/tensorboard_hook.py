@@ -14,7 +14,7 @@ class TensorBoardHook(Hook):
     def after_train_iter(self, runner, batch_idx, batch, outputs):
         if runner.writer is None or not self.every_n_train_iters(runner, self.interval):
             return
-        step = runner.iter + 1
+        step = runner.progress.iter
         for key, value in runner.log_vars.items():
             runner.writer.add_scalar(f'train/{key}', value, step)
         runner.writer.add_scalar('train/lr', runner.optimizer.param_groups[0]['lr'], step)
@@ -22,4 +22,4 @@ class TensorBoardHook(Hook):
     def after_val(self, runner, metrics):
         if runner.writer is not None:
             for key, value in metrics.items():
-                runner.writer.add_scalar(f'val/{key}', value, runner.progress['iters_done'])
+                runner.writer.add_scalar(f'val/{key}', value, runner.progress.iter)

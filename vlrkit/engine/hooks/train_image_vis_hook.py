@@ -26,11 +26,11 @@ class TrainImageVisHook(Hook):
         self.mean, self.std, self.ncols = mean, std, ncols
 
     def before_train_iter(self, runner, batch_idx, batch):
-        if runner.rank != 0 or not (runner.iter == 0 or
-                                    self.every_n_train_iters(runner, self.interval)):
+        step = runner.progress.iter + 1   # the iteration about to run, 1-based
+        if runner.rank != 0 or not (step == 1 or self.every_n(step, self.interval)):
             return
         images = [to_display(img, self.mean, self.std) for img in batch['images'][:self.num_images]]
         grid = tile_grid(images, ncols=self.ncols)
-        save_image(grid, runner.work_dir / 'vis' / f'train_images_iter_{runner.iter + 1}.png')
+        save_image(grid, runner.work_dir / 'vis' / f'train_images_iter_{step}.png')
         if runner.writer is not None:
-            runner.writer.add_image('train/images', grid, runner.iter + 1, dataformats='HWC')
+            runner.writer.add_image('train/images', grid, step, dataformats='HWC')
