@@ -68,7 +68,7 @@ class RecordProgress(Hook):
 
 def test_a_skipped_step_is_not_done_without_any_hook(tmp_path):
     cfg = small_digits(tmp_path, **{'train_cfg': dict(by_epoch=False, max_iters=5, val_interval=0),
-                                    'model.head.loss': dict(type='NaNOnFourthCallLoss'),
+                                    'model.head.loss_cls': dict(type='NaNOnFourthCallLoss'),
                                     'default_hooks.nan_guard': None, 'default_hooks.checkpoint': None,
                                     'custom_hooks': [dict(type='RecordProgress')]})
     runner = Runner.from_cfg(cfg)

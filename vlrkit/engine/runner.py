@@ -88,6 +88,10 @@ class Runner:
         self.data_time = self.iter_time = 0.0
         self._writer = None
         self.hooks = self._build_hooks(self.cfg.get('default_hooks', {}), self.cfg.get('custom_hooks', []))
+        if not self.cfg.get('default_hooks'):
+            # The one list of default hooks is the config's (configs/_base_/default_runtime.py).
+            self.logger.warning('this config names no default_hooks, so the run writes no checkpoint '
+                                'and no log; inherit configs/_base_/default_runtime.py to get them')
 
     @classmethod
     def from_cfg(cls, cfg):
@@ -173,11 +177,6 @@ class Runner:
     @property
     def unwrapped_model(self):
         return self.model
-
-    @property
-    def iter(self):
-        """``progress.iter``, the iterations done; ``evaluate`` reads it as the evaluators' step."""
-        return self.progress.iter
 
     @property
     def writer(self):
@@ -292,7 +291,7 @@ class Runner:
             for evaluator in evaluators:
                 evaluator.process(batch, preds)
         context = EvalContext(
-            work_dir=self.work_dir, writer=self.writer, step=self.iter,
+            work_dir=self.work_dir, writer=self.writer, step=self.progress.iter,
             class_names=self.class_names or getattr(loader.dataset, 'class_names', None),
             rank=self.rank, world_size=self.world_size)
         metrics = {}
