@@ -1,11 +1,38 @@
 """Shared fixtures: a small synthetic VOC devkit and the real VOC samples in tests/data."""
+import logging
 from pathlib import Path
 
 import pytest
+import torch
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 # Real PASCAL VOC 2007/2012 files, shipped with the tests (tests/data/voc-samples/SOURCE.md).
 VOC_SAMPLES = REPO_ROOT / 'tests' / 'data' / 'voc-samples' / 'VOCdevkit'
+
+
+@pytest.fixture(scope='session', autouse=True)
+def one_torch_thread():
+    """The suite runs on one torch thread: its tensors are tiny, and on a shared 2-core machine two
+    spinning OpenMP threads made a 30-step toy training 100x slower (15 s instead of 0.13 s)."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+@pytest.fixture(scope='module', autouse=True)
+def restore_vlrkit_logger():
+    """Undo what building a Runner does to the 'vlrkit' logger (own handlers, no propagation).
+
+    Tests read that logger through pytest's caplog, which needs propagation; a test that builds a
+    Runner must not leave the logger changed for the next module.
+    """
+    yield
+    logger = logging.getLogger('vlrkit')
+    for handler in list(logger.handlers):
+        handler.close()
+        logger.removeHandler(handler)
+    logger.propagate = True
 
 
 @pytest.fixture(scope='session')

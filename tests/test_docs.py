@@ -3,9 +3,7 @@
 Blocks of one page run in order in one namespace, in a fresh temporary directory that holds
 symlinks to the repository's ``configs`` and ``tools``; ```bash blocks are shown, not run.
 """
-import os
 import re
-from pathlib import Path
 
 import pytest
 

@@ -37,16 +37,6 @@ class ToyTrunk(nn.Module):
 BACKBONES.register_module(name='ToyTrunk', module=ToyTrunk, force=True)
 
 
-@pytest.fixture
-def one_thread():
-    """One torch thread for this test: on a shared 2-core machine two OpenMP threads contend
-    with other processes and ran this test several times slower."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
 def voc_map_of(model, batch, class_names):
     model.eval()
     with torch.no_grad():
@@ -57,7 +47,7 @@ def voc_map_of(model, batch, class_names):
     return metric.compute()['voc/mAP']
 
 
-def test_fcos_overfits_a_few_demo_images(tmp_path, one_thread):
+def test_fcos_overfits_a_few_demo_images(tmp_path):
     from vlrkit.datasets.demo_data import make_demo_voc
     torch.manual_seed(0)
     root = make_demo_voc(tmp_path, num_trainval=4, num_test=1, image_size=128, seed=0)

@@ -1,8 +1,8 @@
 """The thin data tools: make_demo_data.py and the input-pipeline and voc_map benchmarks run end to end."""
 import importlib.util
-from pathlib import Path
+from helpers import REPO
 
-TOOLS = Path(__file__).resolve().parent.parent / 'tools'
+TOOLS = REPO / 'tools'
 
 
 def load(path):

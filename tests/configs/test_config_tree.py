@@ -4,14 +4,14 @@ A reader should find every number in a config or in the bases it names, not five
 (mmdetection's deep chains are the anchor to avoid), so a chain of more than three files fails.
 """
 import ast
-from pathlib import Path
 
 import pytest
 
 from vlrkit.config import load_config
 from vlrkit.registry import MODELS
+from helpers import REPO
 
-CONFIG_ROOT = Path(__file__).resolve().parents[1] / 'configs'
+CONFIG_ROOT = REPO / 'configs'
 CONFIGS = sorted(p for p in CONFIG_ROOT.rglob('*.py') if '_base_' not in p.parts)
 
 

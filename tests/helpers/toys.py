@@ -3,10 +3,8 @@
 Images are 3 x 16 x 16; class c is a bright square in colour channel c, so every analysis has an
 answer known in advance.
 """
-import logging
 from collections import OrderedDict
 
-import pytest
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -14,9 +12,6 @@ import torch.nn.functional as F
 from vlrkit.evaluation.metric import EvalContext
 from vlrkit.models.base import BaseModel
 
-# Tiny tensors gain nothing from intra-op threads, and on a shared, loaded 2-core machine two
-# spinning OpenMP threads made a 30-step toy training 100x slower (15 s instead of 0.13 s).
-torch.set_num_threads(1)
 
 
 class ToyClassifier(BaseModel):
@@ -86,16 +81,3 @@ def run_evaluator(evaluator, model, batches, work_dir, class_names=None, writer=
     return evaluator.compute()
 
 
-@pytest.fixture(scope='module', autouse=True)
-def restore_vlrkit_logger():
-    """Undo what building a Runner does to the 'vlrkit' logger (own handlers, no propagation).
-
-    Other test files read that logger through pytest's caplog, which needs propagation; a test
-    that builds a Runner must not leave the logger changed for them.
-    """
-    yield
-    logger = logging.getLogger('vlrkit')
-    for handler in list(logger.handlers):
-        handler.close()
-        logger.removeHandler(handler)
-    logger.propagate = True

@@ -1,6 +1,5 @@
 """The localiser end to end through the Runner on demo data: configs build, heatmaps are drawn,
 CorLoc is reported; the slow test trains the robust demo recipe and checks its boxes and peaks."""
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -8,8 +7,9 @@ import torch
 
 from vlrkit.config import load_config
 from vlrkit.engine.runner import Runner
+from helpers import REPO
 
-CONFIGS = Path(__file__).resolve().parent.parent / 'configs' / 'localizer'
+CONFIGS = REPO / 'configs' / 'localizer'
 
 
 def demo_cfg(name, data_root, work_dir, **overrides):

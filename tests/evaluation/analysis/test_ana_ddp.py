@@ -1,5 +1,4 @@
 """Under DDP (2 CPU processes, gloo) the analyses give what one process gives on the whole split."""
-import sys
 from pathlib import Path
 
 import pytest
@@ -7,10 +6,9 @@ import torch
 import torch.distributed as dist
 import torch.multiprocessing as mp
 
-sys.path.insert(0, str(Path(__file__).parent))
-from ana_toys import ToyClassifier, colour_batch  # noqa: E402
-from vlrkit.dist import leave_process_group_at_exit  # noqa: E402
-from vlrkit.evaluation.metric import EvalContext  # noqa: E402
+from helpers.toys import ToyClassifier, colour_batch
+from vlrkit.dist import leave_process_group_at_exit
+from vlrkit.evaluation.metric import EvalContext
 
 NUM_IMAGES = 11  # odd: DistributedSampler pads rank 1 with image 0, which compute() must drop
 

@@ -1,11 +1,10 @@
 import ast
 import sys
-from pathlib import Path
 
 import pytest
 import torch
 
-from helpers import write_config
+from helpers import REPO, write_config
 from vlrkit.config import ConfigError, known_keys, load_config
 from vlrkit.engine.runner import CONFIG_KEYS
 from vlrkit.registry import BACKBONES, MODELS, OPTIMIZERS, PARAM_SCHEDULERS
@@ -99,7 +98,7 @@ def top_level_keys_read(source):
 
 
 def test_the_runners_config_keys_are_the_keys_its_code_reads():
-    engine = Path(__file__).resolve().parents[1] / 'vlrkit' / 'engine'
+    engine = REPO / 'vlrkit' / 'engine'
     read = set().union(*(top_level_keys_read(f.read_text()) for f in engine.glob('*.py')))
     assert read == set(CONFIG_KEYS)
 

@@ -1,7 +1,5 @@
 """Every analysis on multi-label VOC-format data (the synthetic demo devkit), through analyze()."""
 import json
-import sys
-from pathlib import Path
 
 import pytest
 
@@ -9,11 +7,9 @@ from vlrkit.config import load_config
 from vlrkit.engine.runner import Runner
 from vlrkit.evaluation.analysis.analyze import analyze
 
-sys.path.insert(0, str(Path(__file__).parent))
-import ana_toys  # noqa: E402,F401  (one torch thread: fast on a loaded machine)
-from ana_toys import restore_vlrkit_logger  # noqa: E402,F401  (autouse fixture)
+from helpers import REPO
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = REPO
 NORM = dict(mean=[123.675, 116.28, 103.53], std=[58.395, 57.12, 57.375])
 ANALYSES = [
     dict(type='KNNRetrieval', layer='backbone.pool2', k=3, num_queries=3, **NORM),

@@ -1,6 +1,4 @@
 """kNN retrieval and t-SNE on features whose answer is known in advance."""
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -13,8 +11,7 @@ from vlrkit.evaluation.analysis.knn_retrieval import KNNRetrieval, nearest_neigh
 from vlrkit.evaluation.analysis.tsne_plot import TSNEPlot, embed_2d, point_colors
 from vlrkit.registry import EVALUATORS
 
-sys.path.insert(0, str(Path(__file__).parent))
-from ana_toys import ToyClassifier, colour_batch, run_evaluator  # noqa: E402
+from helpers.toys import ToyClassifier, colour_batch, run_evaluator
 
 
 def assert_png(path):

@@ -1,5 +1,4 @@
 """The analysis configs load, name layers their models have, and CaffeNet's fields are AlexNet's."""
-from pathlib import Path
 
 import pytest
 import torch
@@ -9,8 +8,9 @@ from vlrkit.evaluation.analysis.analyze import analysis_name
 from vlrkit.evaluation.analysis.features import find_module
 from vlrkit.evaluation.analysis.receptive_field import receptive_field
 from vlrkit.registry import EVALUATORS, MODELS
+from helpers import REPO
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = REPO
 CONFIGS = sorted((ROOT / 'configs/analysis').glob('*.py'))
 
 

@@ -1,7 +1,6 @@
 """VOCDetectionMetric / COCODetectionMetric on hand-made batches and predictions."""
 import json
 
-import numpy as np
 import pytest
 import torch
 

@@ -1,6 +1,4 @@
 """Filter identification finds the patches a filter is built for; per-class AP and confusion maths."""
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -15,8 +13,7 @@ from vlrkit.evaluation.metric import EvalContext
 from vlrkit.evaluation.metrics.confusion_matrix import ConfusionMatrix, confusion_counts
 from vlrkit.models.base import BaseModel
 
-sys.path.insert(0, str(Path(__file__).parent))
-from ana_toys import ToyClassifier, colour_batch, run_evaluator  # noqa: E402
+from helpers.toys import ToyClassifier, colour_batch, run_evaluator
 
 
 class ColourFilters(BaseModel):

@@ -1,6 +1,4 @@
 """Analysis hooks in a real (tiny) training run, and the gradient catch against autograd."""
-import sys
-from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -14,11 +12,10 @@ from vlrkit.engine.loops import Progress
 from vlrkit.engine.optim_step import OptimStep
 from vlrkit.engine.runner import Runner
 
-sys.path.insert(0, str(Path(__file__).parent))
-from ana_toys import ToyClassifier, colour_batch  # noqa: E402,F401  (sets torch threads to 1)
-from ana_toys import restore_vlrkit_logger  # noqa: E402,F401  (autouse fixture)
+from helpers.toys import ToyClassifier, colour_batch
+from helpers import REPO
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = REPO
 
 
 class FakeWriter:

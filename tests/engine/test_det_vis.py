@@ -2,7 +2,6 @@
 import logging
 import subprocess
 import sys
-from pathlib import Path
 from types import SimpleNamespace
 
 import numpy as np
@@ -11,8 +10,9 @@ import torch
 from vlrkit.engine.loops import Progress
 from vlrkit.registry import HOOKS, MODELS
 from vlrkit.visualization.boxes import draw_boxes, to_uint8_image
+from helpers import REPO
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = REPO
 
 
 def test_draw_boxes_paints_the_outline_only():

@@ -4,7 +4,7 @@ import socket
 
 import torch
 
-from helpers import REPO, run_tool, write_config
+from helpers import run_tool, write_config
 from vlrkit.engine.checkpoint import load_checkpoint_file
 
 KILL_HOOK = '''

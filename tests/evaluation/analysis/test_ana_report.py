@@ -4,7 +4,6 @@ import json
 import re
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -19,11 +18,9 @@ from vlrkit.registry import DATASETS
 from vlrkit.evaluation.analysis.report import training_curves, write_report
 from vlrkit.visualization.figures import save_image
 
-sys.path.insert(0, str(Path(__file__).parent))
-import ana_toys  # noqa: E402,F401  (one torch thread: fast on a loaded machine)
-from ana_toys import restore_vlrkit_logger  # noqa: E402,F401  (autouse fixture)
+from helpers import REPO
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = REPO
 CHROMIUM = shutil.which('chromium') or shutil.which('chromium-browser') or \
     (('/usr/bin/chromium') if Path('/usr/bin/chromium').exists() else None)
 

@@ -1,6 +1,4 @@
 """Occlusion finds the object; ablation acts only through the masked filter; AP/confusion maths."""
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -15,8 +13,7 @@ from vlrkit.evaluation.analysis.occlusion_sensitivity import (OcclusionSensitivi
                                                                window_positions)
 from vlrkit.models.base import BaseModel
 
-sys.path.insert(0, str(Path(__file__).parent))
-from ana_toys import ToyClassifier, colour_batch, run_evaluator, train_toy  # noqa: E402
+from helpers.toys import ToyClassifier, colour_batch, run_evaluator, train_toy
 
 
 class BrightSpotModel(BaseModel):

@@ -1,5 +1,4 @@
 """FCOS head, losses, FPN, backbones and the top-level model on tiny tensors."""
-import math
 
 import pytest
 import torch
