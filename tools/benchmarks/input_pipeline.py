@@ -3,7 +3,7 @@ a naive PIL + torchvision-transforms loader over the same image files, in one ru
 
     python tools/benchmark.py input_pipeline [--size 224] [--num-images 300] [--rounds 3]
 
-Images: the real PASCAL VOC photos of ../shared/data/voc-samples (281-500 px, 10 files) listed
+Images: the real PASCAL VOC photos of tests/data/voc-samples (281-500 px, 10 files) listed
 ``--num-images`` times under distinct ids, so every read decodes a full VOC-sized JPEG; without
 them, synthetic demo images of ``--demo-size`` px. The machine may be shared, so the three
 loaders run interleaved for ``--rounds`` rounds and the median rate of each is reported with the
@@ -28,7 +28,7 @@ from torchvision import transforms as T  # noqa: E402
 from vlrkit.datasets.demo_data import make_demo_voc  # noqa: E402
 from vlrkit.datasets.voc import VOCDataset  # noqa: E402
 
-VOC_SAMPLES = ROOT.parent / 'shared' / 'data' / 'voc-samples' / 'VOCdevkit'
+VOC_SAMPLES = ROOT / 'tests' / 'data' / 'voc-samples' / 'VOCdevkit'
 
 
 def replicated_devkit(out_dir, num_images):

@@ -22,13 +22,23 @@ class BaseModel(nn.Module):
     ``loss(batch)`` returns a dict of tensors; the Runner sums every key that starts with ``loss``
     and logs the rest. ``predict(batch)`` returns one prediction dict per image (keys in
     ``vlrkit.structures``). ``forward(images)`` returns raw tensors for analysis and export.
+
+    A model made of feature levels and a ``self.head`` (a ``BaseHead``) writes only
+    ``extract_feat(images) -> tuple of levels``: the three calls below hand those levels to the
+    head's call pair, so every such model trains and predicts the same way. A model that does more
+    at test time (the localiser's flip test) overrides ``predict``; one without a head overrides
+    all three.
     """
 
-    def loss(self, batch):
-        raise NotImplementedError(f'{type(self).__name__} must implement loss(batch)')
-
-    def predict(self, batch):
-        raise NotImplementedError(f'{type(self).__name__} must implement predict(batch)')
+    def extract_feat(self, images):
+        raise NotImplementedError(f'{type(self).__name__} must implement extract_feat(images)')
 
     def forward(self, images):
-        raise NotImplementedError(f'{type(self).__name__} must implement forward(images)')
+        """images (N, C, H, W) -> the head's raw outputs."""
+        return self.head(self.extract_feat(images))
+
+    def loss(self, batch):
+        return self.head.loss(self.extract_feat(batch['images']), batch)
+
+    def predict(self, batch):
+        return self.head.predict(self.extract_feat(batch['images']), batch)

@@ -10,6 +10,7 @@ class ImageClassifier(BaseModel):
     The backbone (and the neck, when given) return a tuple of feature levels; the head classifies
     the last one. A convolutional backbone (ResNet) needs a pooling neck such as
     GlobalAveragePooling; an fc backbone (SimpleCNN, CaffeNet, ConvNet ending in fc) needs none.
+    ``forward(images)`` returns the logits (N, K).
     """
 
     def __init__(self, backbone, head, neck=None):
@@ -22,14 +23,3 @@ class ImageClassifier(BaseModel):
         """images (N, C, H, W) -> tuple of feature levels (after the neck, when there is one)."""
         feats = feature_levels(self.backbone(images), self.backbone)
         return feature_levels(self.neck(feats), self.neck) if self.neck is not None else feats
-
-    def forward(self, images):
-        """images (N, C, H, W) -> logits (N, K)."""
-        return self.head(self.extract_feat(images))
-
-    def loss(self, batch):
-        return self.head.loss(self.extract_feat(batch['images']), batch)
-
-    def predict(self, batch):
-        return self.head.predict(self.extract_feat(batch['images']), batch)
-

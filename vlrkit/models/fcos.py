@@ -13,7 +13,8 @@ class FCOS(BaseModel):
     ``loss(batch)`` reads ``images`` (N, 3, H, W) and per-image ``boxes`` (M_i, 4) in input pixels,
     ``labels`` (M_i,), ``difficult`` (M_i,). ``predict(batch)`` returns per image ``boxes`` (D, 4)
     in *original* image pixels, ``scores`` (D,), ``labels`` (D,); the head maps the boxes back
-    with the batch's ``scale_factor`` (``FCOSHead.predict_by_feat``).
+    with the batch's ``scale_factor`` (``FCOSHead.predict_by_feat``). ``forward(images)`` returns the
+    raw head outputs: (class logits, LTRB deltas / stride, centerness logits), per level.
     """
 
     def __init__(self, backbone, neck, head):
@@ -25,13 +26,3 @@ class FCOS(BaseModel):
     def extract_feat(self, images):
         """images (N, 3, H, W) -> FPN levels, finest first."""
         return self.neck(feature_levels(self.backbone(images), self.backbone))
-
-    def forward(self, images):
-        """Raw head outputs: (class logits, LTRB deltas / stride, centerness logits), per level."""
-        return self.head(self.extract_feat(images))
-
-    def loss(self, batch):
-        return self.head.loss(self.extract_feat(batch['images']), batch)
-
-    def predict(self, batch):
-        return self.head.predict(self.extract_feat(batch['images']), batch)

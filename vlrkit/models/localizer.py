@@ -73,12 +73,6 @@ class LocalizerAlexNet(BaseModel):
         """(N, 3, H, W) normalised images -> (conv5,), the level the head draws its maps from."""
         return feature_levels(self.backbone(images), self.backbone)
 
-    def forward(self, images):
-        """(N, 3, H, W) normalised images -> (N, K, h, w) class-map logits."""
-        return self.head(self.extract_feat(images))
-
-    def loss(self, batch):
-        return self.head.loss(self.extract_feat(batch['images']), batch)
 
     @torch.no_grad()
     def predict(self, batch):

@@ -6,7 +6,7 @@ torchvision itself would have saved it) or from an explicit path. When it is abs
 which file to put in which directory and where to download it on a machine with internet.
 
 A checkpoint trained with other module names (e.g. torchvision's ``features.0.weight`` loaded into
-our ``backbone.features.0.weight``, the homework's "load weights when names do not match") is
+our ``backbone.features.0.weight``, the 2020 course recipe's "load weights when names do not match") is
 loaded through a *key map*: a dict of prefix replacements, or a list of ``(regex, replacement)``
 pairs applied in order. Every load returns a report of the keys that were loaded, missing,
 unexpected and skipped for a shape mismatch, so a silent partial load cannot happen.
