@@ -1,9 +1,10 @@
 """Thin helpers over ``mmengine.Config``: load a config, apply ``--cfg-options``, catch typos.
 
-mmengine already does ``_base_`` inheritance and ``custom_imports``; what it does not do is tell a
-user that ``train_cfg.max_iter`` is not a key (it silently adds it). Typos are the commonest config
-bug, so top-level keys and overridden keys are checked against the known ones here.
+mmengine already does ``_base_`` inheritance; what it does not do is tell a user that
+``train_cfg.max_iter`` is not a key (it silently adds it). Typos are the commonest config bug, so
+top-level keys and overridden keys are checked against the known ones here.
 """
+import ast
 import difflib
 from pathlib import Path
 
@@ -46,6 +47,73 @@ def load_config(path, cfg_options=None):
         check_override_keys(cfg, cfg_options, path)
         cfg.merge_from_dict(cfg_options)
     return cfg
+
+
+def parse_cfg_options(options):
+    """``['a.b=1', 'k=[dict(type=X)]']`` -> ``{'a.b': 1, 'k': [{'type': 'X'}]}`` for ``--cfg-options``.
+
+    A value is read like a Python literal -- numbers, strings, ``None``/``True``/``False``, lists,
+    tuples, ``{...}`` and ``dict(key=value)`` -- where a bare word is a string (``pooling=avg``)
+    and ``a=1,2`` is a list, as with mmengine's ``DictAction``. A value that is no expression at
+    all (a path such as ``/data/weights.pth``) is kept as a string. Nothing is evaluated: a call
+    other than ``dict(...)`` is refused, so an option cannot run code.
+    """
+    parsed = {}
+    for option in options:
+        key, sep, text = option.partition('=')
+        if not sep or not key:
+            raise ConfigError(f'--cfg-options {option}: expected KEY=VALUE, e.g. train_cfg.max_epochs=2')
+        parsed[key] = _parse_value(option, text)
+    return parsed
+
+
+def _parse_value(option, text):
+    text = text.strip()
+    structured = text[:1] in '([{' or 'dict(' in text
+    try:
+        node = ast.parse(text, mode='eval').body
+        value = _literal(node)
+    except (SyntaxError, _NotALiteral) as err:
+        if structured:
+            reason = err.msg if isinstance(err, SyntaxError) else err.args[0]
+            raise ConfigError(f'--cfg-options {option}: cannot read the value ({reason}); use literals, '
+                              f'bare words, [lists], (tuples) and dict(key=value)') from None
+        return _words(option, text)
+    if isinstance(node, ast.Tuple) and not text.startswith('('):
+        return list(value)          # a=1,2 is a list, as in mmengine
+    return value
+
+
+class _NotALiteral(Exception):
+    pass
+
+
+def _literal(node):
+    """The value of a literal expression; names are strings; ``dict(k=v)`` is a dict."""
+    if isinstance(node, ast.Constant):
+        return node.value
+    if isinstance(node, ast.Name):
+        return {'true': True, 'false': False}.get(node.id.lower(), node.id)
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)) \
+            and isinstance(node.operand, ast.Constant) and isinstance(node.operand.value, (int, float)):
+        return -node.operand.value if isinstance(node.op, ast.USub) else node.operand.value
+    if isinstance(node, ast.List):
+        return [_literal(item) for item in node.elts]
+    if isinstance(node, ast.Tuple):
+        return tuple(_literal(item) for item in node.elts)
+    if isinstance(node, ast.Dict) and None not in node.keys:
+        return {_literal(k): _literal(v) for k, v in zip(node.keys, node.values)}
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == 'dict' \
+            and not node.args and all(kw.arg for kw in node.keywords):
+        return {kw.arg: _literal(kw.value) for kw in node.keywords}
+    raise _NotALiteral(f'{ast.unparse(node)!r} is not a literal')
+
+
+def _words(option, text):
+    """A value that is not an expression: one string, or a comma-separated list of them."""
+    if ',' not in text:
+        return text.strip('\'"')
+    return [_parse_value(option, word) for word in text.split(',')]
 
 
 def check_top_level_keys(cfg, path):
