@@ -6,6 +6,9 @@ top-level keys and overridden keys are checked against the known ones here.
 """
 import ast
 import difflib
+import importlib
+import sys
+import warnings
 from pathlib import Path
 
 from mmengine.config import Config
@@ -14,7 +17,7 @@ from .errors import ConfigError  # noqa: F401  (re-exported: vlrkit.config.Confi
 
 # Top-level keys read by something other than the Runner, with their reader.
 OTHER_KEYS = {
-    'custom_imports': 'mmengine.Config imports the listed modules while loading',
+    'custom_imports': 'load_config imports the listed modules (import_custom_modules)',
     'analysis': 'tools/analyze.py (vlrkit.evaluation.analysis.analyze) picks its analyses',
 }
 
@@ -39,14 +42,45 @@ def load_config(path, cfg_options=None):
         raise ConfigError(f'config file {path} does not exist (paths are relative to the current '
                           f'directory, usually the repository root)')
     try:
-        cfg = Config.fromfile(str(path))
+        cfg = Config.fromfile(str(path), import_custom_modules=False)
     except (ImportError, SyntaxError, KeyError, TypeError, ValueError) as err:
         raise ConfigError(f'{path}: {type(err).__name__}: {err}') from err
+    import_custom_modules(cfg, path)
     check_top_level_keys(cfg, path)
     if cfg_options:
         check_override_keys(cfg, cfg_options, path)
         cfg.merge_from_dict(cfg_options)
     return cfg
+
+
+def import_custom_modules(cfg, path):
+    """Import the modules ``custom_imports`` names, looking next to the config and in the cwd too.
+
+    So ``python tools/train.py my_config.py`` finds ``my_project/`` beside the config or in the
+    current directory without ``PYTHONPATH=.`` (both go to the end of ``sys.path``: an installed
+    package still wins). A module found nowhere is a ConfigError saying where it was looked for; a
+    module that breaks while importing (a typo in its own imports) raises its own error, with the
+    traceback into the user's file -- mmengine reported both as "set PYTHONPATH".
+    """
+    custom = cfg.get('custom_imports')
+    if not custom:
+        return
+    names = custom.get('imports', [])
+    folders = [str(path.resolve().parent), str(Path.cwd())]
+    sys.path.extend(folder for folder in dict.fromkeys(folders) if folder not in sys.path)
+    for name in [names] if isinstance(names, str) else names:
+        try:
+            importlib.import_module(name)
+        except ImportError as err:
+            if custom.get('allow_failed_imports', False):
+                warnings.warn(f'{path}: custom_imports {name!r} skipped: {type(err).__name__}: {err}')
+                continue
+            missing = getattr(err, 'name', None)
+            if not isinstance(err, ModuleNotFoundError) or not (name == missing or name.startswith(f'{missing}.')):
+                raise    # the module exists and failed inside: its own error is the message
+            raise ConfigError(f'{path}: custom_imports names {name!r}, but no module {missing!r} is next '
+                              f'to the config ({folders[0]}), in the working directory ({folders[1]}) '
+                              f'or installed (or on PYTHONPATH)') from None
 
 
 def parse_cfg_options(options):
