@@ -76,7 +76,9 @@ def import_custom_modules(cfg, path):
                 warnings.warn(f'{path}: custom_imports {name!r} skipped: {type(err).__name__}: {err}')
                 continue
             missing = getattr(err, 'name', None)
-            if not isinstance(err, ModuleNotFoundError) or not (name == missing or name.startswith(f'{missing}.')):
+            found = not isinstance(err, ModuleNotFoundError) or \
+                not (name == missing or name.startswith(f'{missing}.'))
+            if found:
                 raise    # the module exists and failed inside: its own error is the message
             raise ConfigError(f'{path}: custom_imports names {name!r}, but no module {missing!r} is next '
                               f'to the config ({folders[0]}), in the working directory ({folders[1]}) '
