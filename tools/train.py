@@ -6,14 +6,18 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a check
 
 from vlrkit.cli import add_config_arguments, friendly_errors, load_cli_config, parser  # noqa: E402
 from vlrkit.dist import leave_process_group_at_exit  # noqa: E402
-from vlrkit.engine.runner import Runner  # noqa: E402
+from vlrkit.engine.runner import WORK_DIR_EXISTS, Runner  # noqa: E402
 
 
 def main(argv=None):
     p = add_config_arguments(parser(__doc__))
     p.add_argument('--amp', action='store_true', help="mixed precision (bf16, or the config's amp)")
     p.add_argument('--resume', nargs='?', const=True, default=False, metavar='PATH',
-                   help='resume from PATH, or with no PATH from the latest checkpoint in work_dir')
+                   help='resume from PATH, or with no PATH from the latest checkpoint in work_dir '
+                        '(a fresh run, with a warning, where there is none)')
+    p.add_argument('--work-dir-exists', choices=WORK_DIR_EXISTS,
+                   help='a fresh run into a work_dir holding checkpoints: error (default), timestamp '
+                        '(write to a new time-named sub-folder) or overwrite (delete the old ones)')
     p.add_argument('--launcher', choices=['none', 'pytorch'], default='none',
                    help="'pytorch' when started by torchrun (tools/dist_train.sh)")
     args = p.parse_args(argv)
@@ -23,6 +27,8 @@ def main(argv=None):
             cfg.amp = cfg.get('amp') or 'bf16'
         if args.resume:
             cfg.resume = args.resume
+        if args.work_dir_exists:
+            cfg.work_dir_exists = args.work_dir_exists
         cfg.launcher = args.launcher
         with leave_process_group_at_exit():
             Runner.from_cfg(cfg).train()

@@ -9,9 +9,7 @@ import contextlib
 import os
 import sys
 
-from mmengine.config import DictAction
-
-from .config import load_config
+from .config import load_config, parse_cfg_options
 from .errors import UserError
 
 # Errors whose message is for the user: vlrkit's own UserError family, and a missing file (a data
@@ -24,13 +22,14 @@ USER_ERRORS = (UserError, FileNotFoundError)
 def add_config_arguments(parser):
     parser.add_argument('config', help='config file, e.g. configs/fcos/fcos_r18_fpn_demo.py')
     parser.add_argument('--work-dir', help='where logs and checkpoints go (default work_dirs/<config name>)')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction, default={},
-                        help='override config keys, e.g. train_cfg.max_iters=100 model.head.num_classes=5')
+    parser.add_argument('--cfg-options', nargs='+', action='extend', default=[], metavar='KEY=VALUE',
+                        help='override config keys, e.g. train_cfg.max_iters=100 model.head.num_classes=5 '
+                             '"test_evaluator=[dict(type=\'Accuracy\')]"')
     return parser
 
 
 def load_cli_config(args):
-    cfg = load_config(args.config, cfg_options=args.cfg_options)
+    cfg = load_config(args.config, cfg_options=parse_cfg_options(args.cfg_options))
     if getattr(args, 'work_dir', None):
         cfg.work_dir = args.work_dir
     return cfg

@@ -1,10 +1,14 @@
 """Thin helpers over ``mmengine.Config``: load a config, apply ``--cfg-options``, catch typos.
 
-mmengine already does ``_base_`` inheritance and ``custom_imports``; what it does not do is tell a
-user that ``train_cfg.max_iter`` is not a key (it silently adds it). Typos are the commonest config
-bug, so top-level keys and overridden keys are checked against the known ones here.
+mmengine already does ``_base_`` inheritance; what it does not do is tell a user that
+``train_cfg.max_iter`` is not a key (it silently adds it). Typos are the commonest config bug, so
+top-level keys and overridden keys are checked against the known ones here.
 """
+import ast
 import difflib
+import importlib
+import sys
+import warnings
 from pathlib import Path
 
 from mmengine.config import Config
@@ -13,7 +17,7 @@ from .errors import ConfigError  # noqa: F401  (re-exported: vlrkit.config.Confi
 
 # Top-level keys read by something other than the Runner, with their reader.
 OTHER_KEYS = {
-    'custom_imports': 'mmengine.Config imports the listed modules while loading',
+    'custom_imports': 'load_config imports the listed modules (import_custom_modules)',
     'analysis': 'tools/analyze.py (vlrkit.evaluation.analysis.analyze) picks its analyses',
 }
 
@@ -38,14 +42,114 @@ def load_config(path, cfg_options=None):
         raise ConfigError(f'config file {path} does not exist (paths are relative to the current '
                           f'directory, usually the repository root)')
     try:
-        cfg = Config.fromfile(str(path))
+        cfg = Config.fromfile(str(path), import_custom_modules=False)
     except (ImportError, SyntaxError, KeyError, TypeError, ValueError) as err:
         raise ConfigError(f'{path}: {type(err).__name__}: {err}') from err
+    import_custom_modules(cfg, path)
     check_top_level_keys(cfg, path)
     if cfg_options:
         check_override_keys(cfg, cfg_options, path)
         cfg.merge_from_dict(cfg_options)
     return cfg
+
+
+def import_custom_modules(cfg, path):
+    """Import the modules ``custom_imports`` names, looking next to the config and in the cwd too.
+
+    So ``python tools/train.py my_config.py`` finds ``my_project/`` beside the config or in the
+    current directory without ``PYTHONPATH=.`` (both go to the end of ``sys.path``: an installed
+    package still wins). A module found nowhere is a ConfigError saying where it was looked for; a
+    module that breaks while importing (a typo in its own imports) raises its own error, with the
+    traceback into the user's file -- mmengine reported both as "set PYTHONPATH".
+    """
+    custom = cfg.get('custom_imports')
+    if not custom:
+        return
+    names = custom.get('imports', [])
+    folders = [str(path.resolve().parent), str(Path.cwd())]
+    sys.path.extend(folder for folder in dict.fromkeys(folders) if folder not in sys.path)
+    for name in [names] if isinstance(names, str) else names:
+        try:
+            importlib.import_module(name)
+        except ImportError as err:
+            if custom.get('allow_failed_imports', False):
+                warnings.warn(f'{path}: custom_imports {name!r} skipped: {type(err).__name__}: {err}')
+                continue
+            missing = getattr(err, 'name', None)
+            found = not isinstance(err, ModuleNotFoundError) or \
+                not (name == missing or name.startswith(f'{missing}.'))
+            if found:
+                raise    # the module exists and failed inside: its own error is the message
+            raise ConfigError(f'{path}: custom_imports names {name!r}, but no module {missing!r} is next '
+                              f'to the config ({folders[0]}), in the working directory ({folders[1]}) '
+                              f'or installed (or on PYTHONPATH)') from None
+
+
+def parse_cfg_options(options):
+    """``['a.b=1', 'k=[dict(type=X)]']`` -> ``{'a.b': 1, 'k': [{'type': 'X'}]}`` for ``--cfg-options``.
+
+    A value is read like a Python literal -- numbers, strings, ``None``/``True``/``False``, lists,
+    tuples, ``{...}`` and ``dict(key=value)`` -- where a bare word is a string (``pooling=avg``)
+    and ``a=1,2`` is a list, as with mmengine's ``DictAction``. A value that is no expression at
+    all (a path such as ``/data/weights.pth``) is kept as a string. Nothing is evaluated: a call
+    other than ``dict(...)`` is refused, so an option cannot run code.
+    """
+    parsed = {}
+    for option in options:
+        key, sep, text = option.partition('=')
+        if not sep or not key:
+            raise ConfigError(f'--cfg-options {option}: expected KEY=VALUE, e.g. train_cfg.max_epochs=2')
+        parsed[key] = _parse_value(option, text)
+    return parsed
+
+
+def _parse_value(option, text):
+    text = text.strip()
+    structured = text[:1] in '([{' or 'dict(' in text
+    try:
+        node = ast.parse(text, mode='eval').body
+        value = _literal(node)
+    except (SyntaxError, _NotALiteral) as err:
+        if structured:
+            reason = err.msg if isinstance(err, SyntaxError) else err.args[0]
+            raise ConfigError(f'--cfg-options {option}: cannot read the value ({reason}); use literals, '
+                              f'bare words, [lists], (tuples) and dict(key=value)') from None
+        return _words(option, text)
+    if isinstance(node, ast.Tuple) and not text.startswith('('):
+        return list(value)          # a=1,2 is a list, as in mmengine
+    return value
+
+
+class _NotALiteral(Exception):
+    pass
+
+
+def _literal(node):
+    """The value of a literal expression; names are strings; ``dict(k=v)`` is a dict."""
+    if isinstance(node, ast.Constant):
+        return node.value
+    if isinstance(node, ast.Name):
+        return {'true': True, 'false': False}.get(node.id.lower(), node.id)
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)) \
+            and isinstance(node.operand, ast.Constant) and isinstance(node.operand.value, (int, float)):
+        return -node.operand.value if isinstance(node.op, ast.USub) else node.operand.value
+    if isinstance(node, ast.List):
+        return [_literal(item) for item in node.elts]
+    if isinstance(node, ast.Tuple):
+        return tuple(_literal(item) for item in node.elts)
+    if isinstance(node, ast.Dict) and None not in node.keys:
+        return {_literal(k): _literal(v) for k, v in zip(node.keys, node.values)}
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == 'dict' \
+            and not node.args and all(kw.arg for kw in node.keywords):
+        return {kw.arg: _literal(kw.value) for kw in node.keywords}
+    raise _NotALiteral(f'{ast.unparse(node)!r} is not a literal')
+
+
+def _words(option, text):
+    """A value that is not an expression: one string, or a comma-separated list of them."""
+    if ',' not in text:
+        return text.strip('\'"')
+    return [_parse_value(option, word) for word in text.split(',')]
 
 
 def check_top_level_keys(cfg, path):

@@ -68,6 +68,15 @@ def all_reduce_mean(values, device):
     return dict(zip(keys, stacked.tolist()))
 
 
+def broadcast_from_main(value):
+    """Rank 0's ``value`` (any picklable object) on every rank, so all ranks take one decision."""
+    if not is_distributed():
+        return value
+    box = [value]
+    dist.broadcast_object_list(box, src=0)
+    return box[0]
+
+
 @contextmanager
 def leave_process_group_at_exit():
     """Wrap a tool's work so every rank leaves the process group together.

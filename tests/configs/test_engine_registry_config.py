@@ -112,3 +112,40 @@ def test_a_key_nothing_reads_is_not_a_known_key(tmp_path):
         "val_evaluater = dict(type='Accuracy')\n"))
     with pytest.raises(ConfigError, match="did you mean 'val_evaluator'"):
         load_config(path)
+
+
+def user_config(folder, imports):
+    return write_config(folder / 'user.py', "_base_ = ['{CONFIGS}/simple_cnn/simple_cnn_digits.py']\n"
+                                            f"custom_imports = dict(imports={imports!r})\n")
+
+
+def test_custom_imports_are_found_beside_the_config_and_in_the_working_directory(tmp_path, monkeypatch):
+    monkeypatch.setattr(sys, 'path', list(sys.path))
+    beside, cwd = tmp_path / 'project', tmp_path / 'cwd'
+    (beside / 'beside_pkg').mkdir(parents=True)
+    (beside / 'beside_pkg' / '__init__.py').write_text('LOADED = True\n')
+    cwd.mkdir()
+    (cwd / 'cwd_module.py').write_text('LOADED = True\n')
+    monkeypatch.chdir(cwd)
+    try:
+        load_config(user_config(beside, ['beside_pkg', 'cwd_module']))
+        assert sys.modules['beside_pkg'].LOADED and sys.modules['cwd_module'].LOADED
+    finally:
+        sys.modules.pop('beside_pkg', None)
+        sys.modules.pop('cwd_module', None)
+
+
+def test_a_custom_import_that_fails_inside_raises_its_own_import_error(tmp_path, monkeypatch):
+    monkeypatch.setattr(sys, 'path', list(sys.path))
+    (tmp_path / 'typo_module.py').write_text('from collections import OrderedDictt\n')
+    with pytest.raises(ImportError, match="cannot import name 'OrderedDictt' from 'collections'") as error:
+        load_config(user_config(tmp_path, ['typo_module']))
+    assert not isinstance(error.value, ConfigError) and 'PYTHONPATH' not in str(error.value)
+    sys.modules.pop('typo_module', None)
+
+
+def test_a_custom_import_found_nowhere_says_where_it_was_looked_for(tmp_path, monkeypatch):
+    monkeypatch.setattr(sys, 'path', list(sys.path))
+    with pytest.raises(ConfigError, match=r"custom_imports names 'no_such_module', but no module "
+                                          r"'no_such_module' is next to the config \(" + str(tmp_path)):
+        load_config(user_config(tmp_path, ['no_such_module']))

@@ -107,3 +107,22 @@ def test_ddp_two_cpu_processes_train_and_evaluate_like_one(tmp_path):
     two = json.loads((tmp_path / 'two.json').read_text())
     assert one == two
     assert 0.2 < one['accuracy/top1'] < 1.0   # trained a little: not chance, not perfect
+
+
+def test_two_ranks_refuse_a_work_dir_in_use_with_one_message_and_no_gloo_traceback(tmp_path):
+    # Rank 0 used to raise alone while rank 1 trained on into a closed process group.
+    config = write_config(tmp_path / 'ddp.py', RESUME_CONFIG)
+    work_dir = tmp_path / 'work'
+    work_dir.mkdir()
+    (work_dir / 'iter_10.pth').write_bytes(b'precious')
+    train = run_tool('-m', 'torch.distributed.run', '--nproc_per_node', 2, '--master_port', free_port(),
+                     'tools/train.py', config, '--work-dir', work_dir, '--launcher', 'pytorch')
+    output = train.stdout + train.stderr
+    assert train.returncode != 0
+    refusals = [l for l in output.splitlines() if l.startswith('vlrkit: error: WorkDirInUseError')]
+    assert len(refusals) == 1 and '--work-dir-exists' in refusals[0], output[-3000:]
+    worker_frames = [l for l in output.splitlines() if 'File "' in l and ('vlrkit' in l or 'train.py' in l)]
+    assert not worker_frames, output[-3000:]     # torchrun's own summary of the exit status aside
+    for crash in ('Connection closed', 'terminate called', 'what()', 'Signal'):
+        assert crash not in output, errors(train)
+    assert 'exitcode  : 2' in output and (work_dir / 'iter_10.pth').read_bytes() == b'precious'

@@ -40,6 +40,18 @@ def test_typo_in_cfg_options_and_missing_config(tmp_path):
     assert 'configs/nope.py does not exist' in line
 
 
+def test_cfg_options_with_lists_of_dicts_and_a_key_without_a_value(tmp_path):
+    # mmengine's DictAction died here with a RecursionError (dict inside a list) or passed a string.
+    result = run_tool('tools/summary.py', DIGITS, '--cfg-options',
+                      "test_evaluator=[dict(type='Accuracy'), dict(type='Accuracy', topk=(1,))]",
+                      "custom_hooks=[dict(type='EMAHook')]")
+    assert result.returncode == 0, result.stderr[-2000:]
+    line = one_error_line(run_tool('tools/summary.py', DIGITS, '--cfg-options', 'train_cfg.max_epochs'))
+    assert 'vlrkit: error: ConfigError: --cfg-options train_cfg.max_epochs: expected KEY=VALUE' in line
+    line = one_error_line(run_tool('tools/summary.py', DIGITS, '--cfg-options', "test_evaluator=[open('x')]"))
+    assert "open('x')\" is not a literal" in line
+
+
 def test_missing_data_root_names_the_files_and_where_to_get_them(tmp_path):
     line = one_error_line(run_tool('tools/train.py', 'configs/simple_cnn/simple_cnn_fashion_mnist.py',
                                    '--work-dir', tmp_path / 'w',

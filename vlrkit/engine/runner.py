@@ -25,7 +25,7 @@ from ..models.pretrained import load_state_dict_mapped
 from ..registry import EVALUATORS, HOOKS, MODELS
 from ..structures import move_to
 from .. import dist
-from .checkpoint import (CheckpointError, WorkDirInUseError, load_checkpoint_file, rng_state,
+from .checkpoint import (WorkDirInUseError, load_checkpoint_file, rng_state,
                          save_checkpoint, set_rng_state)
 from .dataloader import build_dataloader
 from .hooks.hook import priority_value
@@ -39,8 +39,12 @@ from .optim_step import OptimStep
 CONFIG_KEYS = (
     'model', 'env_cfg', 'launcher', 'work_dir', 'amp', 'default_hooks', 'custom_hooks',
     'train_dataloader', 'train_cfg', 'optim_wrapper', 'param_scheduler', 'val_dataloader',
-    'val_evaluator', 'test_dataloader', 'test_evaluator', 'load_from', 'resume',
+    'val_evaluator', 'test_dataloader', 'test_evaluator', 'load_from', 'resume', 'work_dir_exists',
 )
+
+# What a fresh run does with a work_dir that holds an earlier run's checkpoints (``work_dir_exists``,
+# tools/train.py --work-dir-exists): stop, write to a new time-named sub-folder, or delete them.
+WORK_DIR_EXISTS = ('error', 'timestamp', 'overwrite')
 
 
 class _LossForward(torch.nn.Module):
@@ -210,13 +214,13 @@ class Runner:
             device_ids = [self.device.index] if self.device.type == 'cuda' else None
             self.train_model = DistributedDataParallel(self.train_model, device_ids=device_ids)
 
-        if self.cfg.get('resume'):
+        resumed = bool(self.cfg.get('resume')) and \
             self.resume(None if self.cfg.resume is True else self.cfg.resume)
-        elif self.cfg.get('load_from'):
+        if not resumed and self.cfg.get('load_from'):
             self.load_checkpoint(self.cfg.load_from)
-        else:
-            self._refuse_to_overwrite()
-        self._dump_config()
+        elif not resumed:
+            self._claim_work_dir()
+        self._dump_config(resumed)
         self.call_hook('before_run')
         try:
             loop.run()
@@ -339,12 +343,18 @@ class Runner:
         return checkpoint
 
     def resume(self, path=None):
-        """Restore everything: weights, optimizer, schedulers, scaler, progress, RNG, hook states."""
+        """Restore everything: weights, optimizer, schedulers, scaler, progress, RNG, hook states.
+
+        With no ``path``, resume the work_dir's latest checkpoint; where there is none, warn and
+        return False so that ``train`` starts a fresh run (as mmdetection does: ``--resume`` can
+        stay in a launch script from the first run on). True once resumed.
+        """
         if path is None:
             latest = self.work_dir / 'last_checkpoint'
             if not latest.is_file():
-                raise CheckpointError(f'--resume found no checkpoint to resume in {self.work_dir} '
-                                      f'(no last_checkpoint file); pass --resume PATH')
+                self.logger.warning(f'--resume: no checkpoint to resume in {self.work_dir} (no '
+                                    f'last_checkpoint file); starting a fresh run')
+                return False
             path = self.work_dir / latest.read_text().strip()
         checkpoint = self.load_checkpoint(path)
         self.optimizer.load_state_dict(checkpoint['optimizer'])
@@ -359,16 +369,48 @@ class Runner:
         self.call_hook('after_load_checkpoint', checkpoint=checkpoint)
         self.logger.info(f'resumed from {path} at epoch {self.progress.epoch}, '
                          f'iteration {self.progress.iter}')
+        return True
 
-    def _refuse_to_overwrite(self):
-        """A fresh run must not overwrite the checkpoints of an earlier run in the same work_dir."""
-        if self.rank == 0 and any(self.work_dir.glob('*.pth')):
+    def _claim_work_dir(self):
+        """A fresh run never mixes its checkpoints with an earlier run's in the same work_dir.
+
+        ``work_dir_exists`` (one of ``WORK_DIR_EXISTS``) says what happens when the work_dir holds
+        ``*.pth`` files. Rank 0 looks at the folder and decides for every rank, so all ranks take
+        the same road: on a refusal rank 0 raises the one message and the other ranks leave with
+        the same exit status, silently, instead of training on into a dead process group.
+        """
+        policy = self.cfg.get('work_dir_exists') or 'error'
+        if policy not in WORK_DIR_EXISTS:
+            raise ConfigError(f"work_dir_exists={policy!r}; use one of {', '.join(WORK_DIR_EXISTS)}")
+        seen = (sorted(p.name for p in self.work_dir.glob('*.pth')), time.strftime('%Y%m%d_%H%M%S')) \
+            if self.rank == 0 else None
+        old, stamp = dist.broadcast_from_main(seen)
+        if not old:
+            return
+        if policy == 'error':
+            if self.rank != 0:
+                raise SystemExit(2)
             raise WorkDirInUseError(
-                f'{self.work_dir} already holds checkpoints of an earlier run; pass --resume to '
-                f'continue it, or choose another --work-dir (nothing was overwritten)')
+                f'{self.work_dir} already holds checkpoints of an earlier run (nothing was '
+                f'overwritten); pass --resume to continue it, --work-dir-exists timestamp to write '
+                f'this run to a new sub-folder, --work-dir-exists overwrite to delete them, or '
+                f'choose another --work-dir')
+        if policy == 'timestamp':
+            earlier, self.work_dir = self.work_dir, self.work_dir / stamp
+            self.work_dir.mkdir(parents=True, exist_ok=True)
+            self.logger = self._build_logger()
+            self.logger.info(f'{earlier} holds checkpoints of an earlier run; this run writes to '
+                             f'{self.work_dir}')
+            return
+        if self.rank == 0:
+            self.logger.warning(f'--work-dir-exists overwrite: deleting the {len(old)} checkpoints of '
+                                f'an earlier run in {self.work_dir}: {", ".join(old)}')
+            for name in [*old, 'last_checkpoint']:
+                (self.work_dir / name).unlink(missing_ok=True)
+        dist.barrier()
 
-    def _dump_config(self):
+    def _dump_config(self, resumed):
         if self.rank == 0:
             stamp = time.strftime('%Y%m%d_%H%M%S')
-            name = f'{config_name(self.cfg)}.py' if not self.cfg.get('resume') else f'resumed_{stamp}.py'
+            name = f'resumed_{stamp}.py' if resumed else f'{config_name(self.cfg)}.py'
             self.cfg.dump(str(self.work_dir / name))
