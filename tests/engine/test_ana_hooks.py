@@ -76,3 +76,29 @@ def test_hooks_draw_during_a_digits_run(tmp_path):
     assert events.Histograms('grad/backbone.conv1.weight')[0].histogram_value.num == 32 * 25
     # filters are logged at the iterations done, like every other training picture
     assert [e.step for e in events.Images('filters/backbone.conv1')] == [0, 2, 4]
+
+
+def test_a_frozen_parameter_gets_weight_histograms_and_one_warning(caplog):
+    """configs/analysis/resnet18_voc_analysis.py asks for a layer frozen_stages freezes: torch
+    refuses a grad hook on it, which used to crash before_train."""
+    import logging
+    model = ToyClassifier()
+    model.backbone.conv2.bias.requires_grad_(False)
+    runner = SimpleNamespace(unwrapped_model=model, writer=FakeWriter(), progress=Progress(iter=1),
+                             optim_step=OptimStep(torch.optim.SGD(model.parameters(), lr=0.1)),
+                             logger=logging.getLogger('vlrkit.test_frozen'))
+    hook = GradHistogramHook(params=['head.fc.weight', 'conv2.bias'], interval=2)
+    with caplog.at_level(logging.WARNING, logger='vlrkit.test_frozen'):
+        hook.before_train(runner)
+    assert [r.getMessage() for r in caplog.records if 'backbone.conv2.bias' in r.getMessage()] \
+        and len(caplog.records) == 1
+    batch = colour_batch([0, 1, 2])
+    hook.before_train_iter(runner, 0, batch)
+    model.loss(batch)['loss_cls'].backward()
+    runner.progress = Progress(iter=2)
+    hook.after_train_iter(runner, 0, batch, {})
+    assert set(runner.writer.histograms) == {('grad/head.fc.weight', 2),
+                                             ('weight/backbone.conv2.bias', 2)}
+    assert torch.equal(runner.writer.histograms[('weight/backbone.conv2.bias', 2)],
+                       model.backbone.conv2.bias.detach())
+    hook.after_train(runner)
