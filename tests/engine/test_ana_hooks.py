@@ -102,3 +102,20 @@ def test_a_frozen_parameter_gets_weight_histograms_and_one_warning(caplog):
     assert torch.equal(runner.writer.histograms[('weight/backbone.conv2.bias', 2)],
                        model.backbone.conv2.bias.detach())
     hook.after_train(runner)
+
+
+def test_the_analysis_config_asks_for_a_frozen_layer_and_its_hook_sets_up(caplog):
+    """The config of issue 11 item 5: frozen_stages=1 freezes layer1, whose conv the hook asks for."""
+    import logging
+    from vlrkit.registry import HOOKS, MODELS
+    cfg = load_config(ROOT / 'configs/analysis/resnet18_voc_analysis.py',
+                      cfg_options={'model.backbone.pretrained': None})
+    model = MODELS.build(cfg.model)
+    hook_cfg, = [dict(c) for c in cfg.custom_hooks if c['type'] == 'GradHistogramHook']
+    hook = HOOKS.build(hook_cfg)
+    runner = SimpleNamespace(unwrapped_model=model, logger=logging.getLogger('vlrkit.test_frozen'))
+    with caplog.at_level(logging.WARNING, logger='vlrkit.test_frozen'):
+        hook.before_train(runner)
+    assert 'backbone.layer1.1.conv1.weight is frozen' in caplog.text
+    assert len(hook._handles) == 1   # layer4.0.bn2.bias trains: its gradients are caught
+    hook.after_train(runner)
