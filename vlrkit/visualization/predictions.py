@@ -63,6 +63,6 @@ def draw_prediction(batch, index, pred, class_names=None, score_thr=0.3, top_k=3
         shown = image
         if 'heatmaps' in pred:   # the top class's map covers the padded input: blend, then cut
             shown = overlay_heatmap(padded, to_numpy(pred['heatmaps'][top[0]]))[:height, :width]
-        shown = write_lines(shown, [f'{_name(class_names, k)} {scores[k]:.2f}' for k in top])
+        shown = write_lines(shown, [f'{_name(class_names, k)}: {scores[k]:.2f}' for k in top])
     gap = np.full((image.shape[0], SEPARATOR, 3), 255, np.uint8)
     return np.concatenate([gt, gap, shown], axis=1)
