@@ -76,3 +76,46 @@ def test_hooks_draw_during_a_digits_run(tmp_path):
     assert events.Histograms('grad/backbone.conv1.weight')[0].histogram_value.num == 32 * 25
     # filters are logged at the iterations done, like every other training picture
     assert [e.step for e in events.Images('filters/backbone.conv1')] == [0, 2, 4]
+
+
+def test_a_frozen_parameter_gets_weight_histograms_and_one_warning(caplog):
+    """configs/analysis/resnet18_voc_analysis.py asks for a layer frozen_stages freezes: torch
+    refuses a grad hook on it, which used to crash before_train."""
+    import logging
+    model = ToyClassifier()
+    model.backbone.conv2.bias.requires_grad_(False)
+    runner = SimpleNamespace(unwrapped_model=model, writer=FakeWriter(), progress=Progress(iter=1),
+                             optim_step=OptimStep(torch.optim.SGD(model.parameters(), lr=0.1)),
+                             logger=logging.getLogger('vlrkit.test_frozen'))
+    hook = GradHistogramHook(params=['head.fc.weight', 'conv2.bias'], interval=2)
+    with caplog.at_level(logging.WARNING, logger='vlrkit.test_frozen'):
+        hook.before_train(runner)
+    assert [r.getMessage() for r in caplog.records if 'backbone.conv2.bias' in r.getMessage()] \
+        and len(caplog.records) == 1
+    batch = colour_batch([0, 1, 2])
+    hook.before_train_iter(runner, 0, batch)
+    model.loss(batch)['loss_cls'].backward()
+    runner.progress = Progress(iter=2)
+    hook.after_train_iter(runner, 0, batch, {})
+    assert set(runner.writer.histograms) == {('grad/head.fc.weight', 2),
+                                             ('weight/backbone.conv2.bias', 2)}
+    assert torch.equal(runner.writer.histograms[('weight/backbone.conv2.bias', 2)],
+                       model.backbone.conv2.bias.detach())
+    hook.after_train(runner)
+
+
+def test_the_analysis_config_asks_for_a_frozen_layer_and_its_hook_sets_up(caplog):
+    """The config of issue 11 item 5: frozen_stages=1 freezes layer1, whose conv the hook asks for."""
+    import logging
+    from vlrkit.registry import HOOKS, MODELS
+    cfg = load_config(ROOT / 'configs/analysis/resnet18_voc_analysis.py',
+                      cfg_options={'model.backbone.pretrained': None})
+    model = MODELS.build(cfg.model)
+    hook_cfg, = [dict(c) for c in cfg.custom_hooks if c['type'] == 'GradHistogramHook']
+    hook = HOOKS.build(hook_cfg)
+    runner = SimpleNamespace(unwrapped_model=model, logger=logging.getLogger('vlrkit.test_frozen'))
+    with caplog.at_level(logging.WARNING, logger='vlrkit.test_frozen'):
+        hook.before_train(runner)
+    assert 'backbone.layer1.1.conv1.weight is frozen' in caplog.text
+    assert len(hook._handles) == 1   # layer4.0.bn2.bias trains: its gradients are caught
+    hook.after_train(runner)

@@ -91,3 +91,22 @@ def test_runner_load_is_strict_and_a_user_error(tmp_path):
     save_checkpoint({'meta': {'vlrkit_version': '0'}, 'state_dict': state}, tmp_path / 'partial.pth')
     with pytest.raises(CheckpointError, match=r'missing in checkpoint.*head\.fc\.weight'):
         runner.load_checkpoint(tmp_path / 'partial.pth')
+
+
+def test_a_checkpoint_of_another_model_is_one_line_naming_the_key_and_both_shapes(tmp_path):
+    from vlrkit.config import load_config
+    from vlrkit.engine.runner import Runner
+    runner = Runner.from_cfg(load_config('configs/simple_cnn/simple_cnn_digits.py',
+                                         cfg_options={'work_dir': str(tmp_path)}))
+    before = {k: v.clone() for k, v in runner.model.state_dict().items()}
+    state = {k: torch.zeros_like(v) for k, v in before.items()}
+    state['head.fc.weight'], state['head.fc.bias'] = torch.zeros(5, 128), torch.zeros(5)
+    save_checkpoint({'meta': {'vlrkit_version': '0'}, 'state_dict': state}, tmp_path / 'other.pth')
+    with pytest.raises(CheckpointError) as info:
+        runner.load_checkpoint(tmp_path / 'other.pth')
+    message = str(info.value)
+    assert '\n' not in message and 'other.pth' in message
+    assert 'head.fc.weight (5, 128) in the checkpoint vs (10, 128) in the model' in message
+    assert 'head.fc.bias (5,) in the checkpoint vs (10,) in the model' in message
+    # refused before copying anything: the model keeps its own weights
+    assert all(torch.equal(v, before[k]) for k, v in runner.model.state_dict().items())

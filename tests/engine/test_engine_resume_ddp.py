@@ -97,15 +97,21 @@ def test_ddp_two_cpu_processes_train_and_evaluate_like_one(tmp_path):
     checkpoint = work_dir / 'iter_12.pth'
     assert load_checkpoint_file(checkpoint)['meta']['iters_done'] == 12
 
-    single = run_tool('tools/test.py', config, checkpoint, '--work-dir', work_dir, '--out', tmp_path / 'one.json')
+    # each test run writes its metrics.json into <work_dir>/test_<stamp>/, and --out the predictions
+    single = run_tool('tools/test.py', config, checkpoint, '--work-dir', tmp_path / 'one',
+                      '--out', tmp_path / 'one.json')
     assert single.returncode == 0, errors(single)
     ddp = run_tool('-m', 'torch.distributed.run', '--nproc_per_node', 2, '--master_port', free_port(),
-                   'tools/test.py', config, checkpoint, '--work-dir', work_dir, '--launcher', 'pytorch',
+                   'tools/test.py', config, checkpoint, '--work-dir', tmp_path / 'two', '--launcher', 'pytorch',
                    '--out', tmp_path / 'two.json')
     assert ddp.returncode == 0, errors(ddp)
-    one = json.loads((tmp_path / 'one.json').read_text())
-    two = json.loads((tmp_path / 'two.json').read_text())
+    one, two = (json.loads(next((tmp_path / run).glob('test_*/metrics.json')).read_text())
+                for run in ('one', 'two'))
     assert one == two
+    preds_one, preds_two = (json.loads((tmp_path / f'{run}.json').read_text()) for run in ('one', 'two'))
+    assert len(preds_one) == len(preds_two) == 201   # the padded duplicate is dropped
+    assert [p['img_id'] for p in preds_one] == [p['img_id'] for p in preds_two]
+    assert [p['pred']['pred_label'] for p in preds_one] == [p['pred']['pred_label'] for p in preds_two]
     assert 0.2 < one['accuracy/top1'] < 1.0   # trained a little: not chance, not perfect
 
 

@@ -74,6 +74,24 @@ def load_checkpoint_file(path, map_location='cpu'):
     return checkpoint
 
 
+def check_fits(state_dict, model_state, path, shown=3):
+    """Refuse, in one line and before any tensor is copied, a checkpoint whose weights do not fit
+    the model key for key and shape for shape (a checkpoint of another model or another
+    ``num_classes``): the first keys at fault are named with both shapes, instead of torch's
+    multi-line "size mismatch" report or a half-loaded model."""
+    groups = (
+        ('shape mismatch', [f'{k} {tuple(v.shape)} in the checkpoint vs {tuple(model_state[k].shape)} '
+                            f'in the model' for k, v in state_dict.items()
+                            if k in model_state and v.shape != model_state[k].shape]),
+        ('missing in checkpoint', [k for k in model_state if k not in state_dict]),
+        ('unexpected in checkpoint', [k for k in state_dict if k not in model_state]))
+    problems = [f'{len(keys)} {what}: {"; ".join(keys[:shown])}' + (', ...' if len(keys) > shown else '')
+                for what, keys in groups if keys]
+    if problems:
+        raise CheckpointError(f'{path} does not fit this config\'s model ({". ".join(problems)}); use '
+                              f'the config it was trained with (e.g. the same model.head.num_classes)')
+
+
 def rng_state():
     """Every random generator a training step touches, in weights_only-safe types."""
     name, keys, pos, has_gauss, cached = np.random.get_state()

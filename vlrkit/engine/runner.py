@@ -25,8 +25,8 @@ from ..models.pretrained import load_state_dict_mapped
 from ..registry import EVALUATORS, HOOKS, MODELS
 from ..structures import move_to
 from .. import dist
-from .checkpoint import (WorkDirInUseError, load_checkpoint_file, rng_state,
-                         save_checkpoint, set_rng_state)
+from .checkpoint import (WorkDirInUseError, check_fits, load_checkpoint_file,
+                         rng_state, save_checkpoint, set_rng_state)
 from .dataloader import build_dataloader
 from .hooks.hook import priority_value
 from .loops import Progress, TrainLoop
@@ -45,6 +45,22 @@ CONFIG_KEYS = (
 # What a fresh run does with a work_dir that holds an earlier run's checkpoints (``work_dir_exists``,
 # tools/train.py --work-dir-exists): stop, write to a new time-named sub-folder, or delete them.
 WORK_DIR_EXISTS = ('error', 'timestamp', 'overwrite')
+
+
+def check_class_count(model, dataset, loader_key):
+    """A head predicting K classes on a dataset of N != K classes trains without error to mAP 0
+    (labels beyond K never match, or half the outputs never see a positive): refuse it at build
+    time. Models without ``head.num_classes`` and datasets without ``class_names`` are not checked."""
+    num_classes = getattr(getattr(model, 'head', None), 'num_classes', None)
+    class_names = getattr(dataset, 'class_names', None)
+    if num_classes is None or class_names is None or num_classes == len(class_names):
+        return
+    shown = ', '.join(map(str, class_names[:5])) + (', ...' if len(class_names) > 5 else '')
+    raise ConfigError(
+        f'model.head.num_classes={num_classes} but {loader_key}.dataset ({type(dataset).__name__}) '
+        f'has {len(class_names)} classes ({shown}); set model.head.num_classes={len(class_names)}, '
+        f'or give the dataset the {num_classes} classes the model predicts '
+        f'({loader_key}.dataset.classes=...)')
 
 
 class _LossForward(torch.nn.Module):
@@ -197,11 +213,13 @@ class Runner:
     # ------------------------------------------------------------------ training
     def train(self):
         self.train_dataloader = self.build_dataloader(self.cfg.train_dataloader, shuffle=True)
+        check_class_count(self.model, self.train_dataloader.dataset, 'train_dataloader')
         self.class_names = getattr(self.train_dataloader.dataset, 'class_names', None)
         loop = TrainLoop(self, self.train_dataloader, dict(self.cfg.get('train_cfg', {})))
         self.by_epoch, self.max_epochs, self.max_iters = loop.by_epoch, loop.max_epochs, loop.max_iters
         if self.cfg.get('val_dataloader') and self.cfg.get('val_evaluator') and loop.val_interval > 0:
             self.val_dataloader = self.build_dataloader(self.cfg.val_dataloader)
+            check_class_count(self.model, self.val_dataloader.dataset, 'val_dataloader')
             self.val_evaluators = self.build_evaluators(self.cfg.val_evaluator)
         optim_cfg = self.cfg.get('optim_wrapper', {})
         self.optimizer = build_optimizer(self.model, optim_cfg)
@@ -270,6 +288,7 @@ class Runner:
     def test(self):
         if self.test_dataloader is None:
             self.test_dataloader = self.build_dataloader(self.cfg.test_dataloader)
+            check_class_count(self.model, self.test_dataloader.dataset, 'test_dataloader')
             self.test_evaluators = self.build_evaluators(self.cfg.test_evaluator)
         self.class_names = self.class_names or getattr(self.test_dataloader.dataset, 'class_names', None)
         self.call_hook('before_test')
@@ -337,6 +356,7 @@ class Runner:
         Strictly: a vlrkit checkpoint must fit this config's model key for key and shape for shape
         (the policy is in docs/runner.md, "Loading weights")."""
         checkpoint = load_checkpoint_file(path, map_location=self.device)
+        check_fits(checkpoint['state_dict'], self.unwrapped_model.state_dict(), path)
         load_state_dict_mapped(self.unwrapped_model, checkpoint['state_dict'], strict=True,
                                source=str(path), logger=self.logger)
         self.class_names = checkpoint['meta'].get('class_names') or self.class_names

@@ -100,6 +100,22 @@ def class_colors(num_classes):
     return np.array([cmap(i % cmap.N)[:3] for i in range(num_classes)], dtype=np.float64)
 
 
+def class_ap_bars(class_names, aps, title):
+    """A bar chart of per-class AP, one bar per class in class order (a class without positives,
+    AP NaN, gets an empty bar marked n/a): the weak classes stand out at a glance."""
+    aps = np.asarray(aps, dtype=np.float64)
+    fig, ax = plt.subplots(figsize=(max(4.0, 0.35 * len(aps) + 1.5), 3.2))
+    bars = ax.bar(np.arange(len(aps)), np.nan_to_num(aps, nan=0.0), color=class_colors(len(aps)))
+    for bar, ap in zip(bars, aps):
+        ax.text(bar.get_x() + bar.get_width() / 2, bar.get_height(), 'n/a' if np.isnan(ap) else f'{ap:.2f}',
+                ha='center', va='bottom', fontsize=6)
+    ax.set_xticks(np.arange(len(aps)), [str(n) for n in class_names], rotation=60, ha='right', fontsize=7)
+    ax.set_ylim(0, 1.05)
+    ax.set_ylabel('AP')
+    ax.set_title(title, fontsize=9)
+    return fig
+
+
 def save_figure(fig, path, dpi=100):
     """Write ``fig`` as a PNG at ``path`` (folders created), close it, return the path."""
     path = Path(path)

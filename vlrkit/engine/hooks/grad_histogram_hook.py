@@ -4,7 +4,9 @@ The Runner clears gradients right after the optimizer step, before ``after_train
 gradients are caught as they are accumulated, with a post-accumulate-grad hook on each chosen
 parameter, and only on iterations that will be logged. With fp16 AMP the GradScaler's scale is
 divided out, so the histograms show true gradients. Under DDP rank 0 shows its own (local)
-gradients.
+gradients. A frozen parameter (``requires_grad=False``, e.g. under ``frozen_stages``) has no
+gradient to catch, and torch refuses a grad hook on it; it gets histograms of its weights instead
+(``weight/<name>``), with one warning naming it, so a config that asks for it still runs.
 """
 from ...errors import ConfigError
 from ...registry import HOOKS
@@ -27,6 +29,7 @@ class GradHistogramHook(Hook):
         self.params = [params] if isinstance(params, str) else list(params)
         self.interval = interval
         self._handles, self._grads, self._armed = [], {}, False
+        self._frozen = {}   # name -> parameter whose weights are logged instead of its gradients
 
     def before_train(self, runner):
         named = dict(runner.unwrapped_model.named_parameters())
@@ -35,8 +38,13 @@ class GradHistogramHook(Hook):
             if len(matches) != 1:
                 raise ConfigError(f'GradHistogramHook param {wanted!r} matches {matches or "nothing"} '
                                f'among the model parameters, e.g. {list(named)[:6]}')
-            self._handles.append(named[matches[0]].register_post_accumulate_grad_hook(
-                self._catch(matches[0])))
+            name, param = matches[0], named[matches[0]]
+            if not param.requires_grad:
+                runner.logger.warning(f'GradHistogramHook: {name} is frozen (requires_grad=False), '
+                                      f'so it has no gradients; logging its weights as weight/{name}')
+                self._frozen[name] = param
+                continue
+            self._handles.append(param.register_post_accumulate_grad_hook(self._catch(name)))
 
     def _catch(self, name):
         def hook(param):
@@ -52,9 +60,12 @@ class GradHistogramHook(Hook):
             scale = runner.optim_step.loss_scale()
             for name, grad in self._grads.items():
                 runner.writer.add_histogram(f'grad/{name}', grad / scale, runner.progress.iter)
+            for name, param in self._frozen.items():
+                runner.writer.add_histogram(f'weight/{name}', param.detach().float().cpu(),
+                                            runner.progress.iter)
         self._armed, self._grads = False, {}
 
     def after_train(self, runner):
         for handle in self._handles:
             handle.remove()
-        self._handles = []
+        self._handles, self._frozen = [], {}

@@ -13,6 +13,7 @@ from vlrkit.evaluation.functional.multilabel import multilabel_fbeta, multilabel
 from vlrkit.evaluation.metric import BaseMetric, per_class, write_csv
 from vlrkit.registry import EVALUATORS
 from vlrkit.structures import to_numpy
+from vlrkit.visualization.figures import class_ap_bars
 
 logger = logging.getLogger('vlrkit')
 
@@ -51,14 +52,16 @@ class MultiLabelMAP(_MultiLabelMetric):
 
     Args:
         mode: 'area' (scikit-learn average precision) or '11points' (VOC2007).
+        ap_chart: draw the per-class APs as a bar chart when there is a work_dir,
+            ``<work_dir>/analysis/<prefix>_class_ap.png`` and a TensorBoard image.
         prefix: key prefix; default 'multilabel' (keys 'multilabel/mAP', 'multilabel/AP/dog').
     """
 
     default_prefix = 'multilabel'
 
-    def __init__(self, mode='area', prefix=None):
+    def __init__(self, mode='area', ap_chart=True, prefix=None):
         super().__init__(prefix)
-        self.mode = mode
+        self.mode, self.ap_chart = mode, ap_chart
 
     def compute_metrics(self, results):
         if not results:
@@ -68,6 +71,9 @@ class MultiLabelMAP(_MultiLabelMetric):
         names = self._class_names(targets.shape[1])
         positives = (targets.astype(bool) & ~difficult).sum(0)
         self._report(names, class_aps, positives, mean_ap)
+        if self.ap_chart and self.work_dir is not None:
+            self.add_figure(class_ap_bars(names, class_aps, f'AP per class ({self.mode}), mAP {mean_ap:.4f}'),
+                            'class_ap', 'AP per class')
         return {'mAP': mean_ap, **per_class('AP', names, class_aps)}
 
     def _report(self, names, class_aps, positives, mean_ap):

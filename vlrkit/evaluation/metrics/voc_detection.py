@@ -16,6 +16,7 @@ from ...structures import image_pair, to_numpy
 from ..functional.coco_format import to_coco_results
 from ..functional.voc_map import voc_map_flat
 from ..metric import BaseMetric, per_class
+from ...visualization.figures import class_ap_bars
 
 logger = logging.getLogger('vlrkit')
 AP_MODES = ('area', '11points')
@@ -79,6 +80,8 @@ class VOCDetectionMetric(BaseMetric):
             [difficult]``.
         table: write ``voc_per_class_ap.md`` into the work_dir and log it.
         classwise: also return ``AP/<class>`` per class (TensorBoard curves; long log lines).
+        ap_chart: with ``classwise``, also draw the per-class APs as a bar chart,
+            ``<work_dir>/analysis/<prefix>_class_ap.png`` and a TensorBoard image.
 
     Returns ``voc/mAP``, ``voc/mAP_<other mode>`` and, with ``classwise``, ``voc/AP/<class>``.
     The per-class APs are always kept in ``self.per_class``.
@@ -87,13 +90,14 @@ class VOCDetectionMetric(BaseMetric):
     default_prefix = 'voc'
 
     def __init__(self, iou_thr=0.5, eval_mode='area', use_legacy_coordinate=False, export_dir=None,
-                 table=True, classwise=False, prefix=None):
+                 table=True, classwise=False, ap_chart=True, prefix=None):
         super().__init__(prefix)
         if eval_mode not in AP_MODES:
             raise ConfigError(f'VOCDetectionMetric eval_mode={eval_mode!r}; use one of {AP_MODES}')
         self.iou_thr, self.eval_mode = iou_thr, eval_mode
         self.use_legacy_coordinate = use_legacy_coordinate
         self.export_dir, self.table, self.classwise = export_dir, table, classwise
+        self.ap_chart = ap_chart
 
     def process(self, batch, preds):
         self.results.extend(detection_entries(batch, preds))
@@ -118,6 +122,10 @@ class VOCDetectionMetric(BaseMetric):
         self.per_class = {name: r['ap'] for name, r in zip(names, per_class_by_mode[self.eval_mode])}
         if self.classwise:
             metrics.update(per_class('AP', self.per_class, self.per_class.values()))
+            if self.ap_chart and self.work_dir is not None:
+                self.add_figure(class_ap_bars(names, list(self.per_class.values()),
+                                              f'VOC AP@{self.iou_thr} per class, mAP {metrics["mAP"]:.4f}'),
+                                'class_ap', 'AP per class')
         if self.table:
             text = per_class_table(names, per_class_by_mode[self.eval_mode],
                                    f'VOC AP@{self.iou_thr} ({self.eval_mode}), mAP {metrics["mAP"]:.4f}')
