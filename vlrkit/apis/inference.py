@@ -21,6 +21,7 @@ from ..config import load_config
 from ..datasets.bad_input import BadInputError
 from ..datasets.transforms.compose import Compose
 from ..engine.checkpoint import load_checkpoint_file
+from ..errors import ConfigError
 from ..evaluation.functional.heatmap_boxes import boxes_from_class_maps
 from ..models.pretrained import load_state_dict_mapped, without_pretrained
 from ..registry import DATASETS, MODELS
@@ -92,7 +93,7 @@ def inference_model(model, inputs, batch_size=8, topk=5, heatmap_score_thr=0.5):
         scoring at least ``heatmap_score_thr``, with ``box_scores``, ``labels``, ``label_names``,
         and ``input_shape``/``img_shape`` to put the maps back on the image.
     """
-    pipeline = Compose(model.cfg.test_dataloader.dataset.pipeline)
+    pipeline = Compose(test_pipeline(model.cfg))
     device = next(model.parameters()).device
     samples = image_samples(inputs)
     results = []
@@ -110,6 +111,18 @@ def inference_model(model, inputs, batch_size=8, topk=5, heatmap_score_thr=0.5):
                 result['img_path'] = chunk[index]['img_path']
             results.append(result)
     return results
+
+
+def test_pipeline(cfg):
+    """The steps that turn an image into a model input: the test dataset's ``pipeline``."""
+    pipeline = cfg.get('test_dataloader', {}).get('dataset', {}).get('pipeline')
+    if not pipeline:
+        raise ConfigError(
+            f"the config's test_dataloader.dataset has no pipeline (its dataset "
+            f"{cfg.test_dataloader.dataset.get('type')!r} makes its tensors itself), so there is no "
+            f"way to turn an image into this model's input; give it a pipeline starting with "
+            f"dict(type='LoadImage') and ending with dict(type='PackSample')")
+    return pipeline
 
 
 def image_samples(inputs):
