@@ -8,6 +8,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a check
 from vlrkit.cli import add_config_arguments, friendly_errors, load_cli_config, parser  # noqa: E402
 from vlrkit.dist import leave_process_group_at_exit  # noqa: E402
 from vlrkit.engine.runner import Runner  # noqa: E402
+from vlrkit.models.pretrained import without_pretrained  # noqa: E402
 
 
 def main(argv=None):
@@ -18,6 +19,7 @@ def main(argv=None):
     args = p.parse_args(argv)
     with friendly_errors():
         cfg = load_cli_config(args)
+        cfg.model = without_pretrained(cfg.model)   # the checkpoint holds every weight
         cfg.launcher = args.launcher
         with leave_process_group_at_exit():
             runner = Runner.from_cfg(cfg)
