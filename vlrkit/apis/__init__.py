@@ -1,2 +1,2 @@
 """Using a trained model: build it from its config and checkpoint, run it on one's own images."""
-from .inference import inference_model, init_model  # noqa: F401
+from .inference import inference_model, init_model, list_images  # noqa: F401

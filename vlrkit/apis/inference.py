@@ -125,22 +125,26 @@ def test_pipeline(cfg):
     return pipeline
 
 
+def list_images(path):
+    """The image files ``path`` names: itself, or a folder's images sorted by name."""
+    path = Path(path)
+    if path.is_file():
+        return [path]
+    if not path.is_dir():
+        raise BadInputError(f'input {path} is neither an image file nor a folder')
+    files = sorted(p for p in path.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
+    if not files:
+        raise BadInputError(f'folder {path} holds no images ({", ".join(IMAGE_SUFFIXES)})')
+    return files
+
+
 def image_samples(inputs):
     """The pipeline's starting dicts: ``img_path`` for files, ``img`` for images in memory."""
     items = inputs if isinstance(inputs, (list, tuple)) else [inputs]
     samples = []
     for item in items:
         if isinstance(item, (str, Path)):
-            path = Path(item)
-            if path.is_dir():
-                files = sorted(p for p in path.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
-                if not files:
-                    raise BadInputError(f'folder {path} holds no images ({", ".join(IMAGE_SUFFIXES)})')
-                samples += [dict(img_path=str(p), img_id=p.stem) for p in files]
-            elif path.is_file():
-                samples.append(dict(img_path=str(path), img_id=path.stem))
-            else:
-                raise BadInputError(f'input {path} is neither an image file nor a folder')
+            samples += [dict(img_path=str(p), img_id=p.stem) for p in list_images(item)]
         elif isinstance(item, Image.Image):
             samples.append(dict(img=np.asarray(item.convert('RGB')), img_id=f'image_{len(samples)}'))
         elif isinstance(item, np.ndarray):
