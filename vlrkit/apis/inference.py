@@ -93,7 +93,7 @@ def inference_model(model, inputs, batch_size=8, topk=5, heatmap_score_thr=0.5):
         scoring at least ``heatmap_score_thr``, with ``box_scores``, ``labels``, ``label_names``,
         and ``input_shape``/``img_shape`` to put the maps back on the image.
     """
-    pipeline = Compose(test_pipeline(model.cfg))
+    pipeline = Compose(config_test_pipeline(model.cfg))
     device = next(model.parameters()).device
     samples = image_samples(inputs)
     results = []
@@ -113,7 +113,7 @@ def inference_model(model, inputs, batch_size=8, topk=5, heatmap_score_thr=0.5):
     return results
 
 
-def test_pipeline(cfg):
+def config_test_pipeline(cfg):
     """The steps that turn an image into a model input: the test dataset's ``pipeline``."""
     pipeline = cfg.get('test_dataloader', {}).get('dataset', {}).get('pipeline')
     if not pipeline:
