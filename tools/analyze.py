@@ -14,6 +14,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a check
 from vlrkit.cli import add_config_arguments, friendly_errors, load_cli_config, parser  # noqa: E402
 from vlrkit.engine.runner import Runner  # noqa: E402
 from vlrkit.evaluation.analysis.analyze import analyze  # noqa: E402
+from vlrkit.models.pretrained import without_pretrained  # noqa: E402
 
 
 def main(argv=None):
@@ -26,6 +27,7 @@ def main(argv=None):
     args = p.parse_args(argv)
     with friendly_errors():
         cfg = load_cli_config(args)
+        cfg.model = without_pretrained(cfg.model)   # the checkpoint holds every weight
         if not args.work_dir:
             cfg.work_dir = str(Path(args.checkpoint).resolve().parent)
         runner = Runner.from_cfg(cfg)

@@ -15,6 +15,7 @@ from vlrkit.cli import add_config_arguments, friendly_errors, load_cli_config, p
 from vlrkit.config import config_name  # noqa: E402
 from vlrkit.dist import leave_process_group_at_exit  # noqa: E402
 from vlrkit.engine.runner import Runner  # noqa: E402
+from vlrkit.models.pretrained import without_pretrained  # noqa: E402
 
 
 def test_outputs(args, class_names):
@@ -38,6 +39,7 @@ def main(argv=None):
     args = p.parse_args(argv)
     with friendly_errors():
         cfg = load_cli_config(args)
+        cfg.model = without_pretrained(cfg.model)   # the checkpoint holds every weight
         cfg.launcher = args.launcher
         training_dir = Path(cfg.get('work_dir') or Path('work_dirs') / config_name(cfg))
         cfg.work_dir = str(training_dir / f'test_{time.strftime("%Y%m%d_%H%M%S")}')

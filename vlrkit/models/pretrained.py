@@ -232,3 +232,18 @@ def load_pretrained(model, pretrained, default_weights, key_map=None, ignore_pre
         source = str(pretrained)
     return load_state_dict_mapped(model, state_dict, key_map=key_map, source=source,
                                   ignore_prefixes=ignore_prefixes, logger=logger)
+
+
+def without_pretrained(model_cfg):
+    """A copy of a model config with every ``pretrained=`` switched off (set to None), at any depth.
+
+    A trained checkpoint holds every weight, so building its model must neither read nor require
+    the ImageNet file its config started from: testing, analysing or running a checkpoint works on
+    a machine that never had it.
+    """
+    if isinstance(model_cfg, dict):
+        return type(model_cfg)({key: None if key == 'pretrained' else without_pretrained(value)
+                                for key, value in model_cfg.items()})
+    if isinstance(model_cfg, (list, tuple)):
+        return type(model_cfg)(without_pretrained(value) for value in model_cfg)
+    return model_cfg

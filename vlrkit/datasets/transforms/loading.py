@@ -34,6 +34,9 @@ def read_rgb(path, draft_shape=None):
 class LoadImage:
     """Load ``img_path`` into ``img`` and set ``ori_shape``/``img_shape``/``scale_factor``.
 
+    A sample that already holds ``img`` (an (H, W, 3) uint8 RGB array: an image in memory, handed
+    to the inference API) is taken as decoded, so one test pipeline serves files and arrays.
+
     If the annotation declared an image size that disagrees with the file, the boxes refer to a
     different image: that is an error, not something to guess around.
 
@@ -48,6 +51,9 @@ class LoadImage:
     def __call__(self, results):
         if self.image_cache is not None:
             img, ori_shape = self.image_cache.get(results['sample_idx'])
+        elif 'img' in results:
+            img = results['img']
+            ori_shape = img.shape[:2]
         else:
             img = read_rgb(results['img_path'])
             ori_shape = img.shape[:2]
