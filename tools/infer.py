@@ -18,7 +18,7 @@ from vlrkit.apis import inference_model, init_model, list_images  # noqa: E402
 from vlrkit.cli import friendly_errors, parser  # noqa: E402
 from vlrkit.datasets.transforms.loading import read_rgb  # noqa: E402
 from vlrkit.visualization.boxes import save_png  # noqa: E402
-from vlrkit.visualization.prediction import draw_prediction  # noqa: E402
+from vlrkit.visualization.inference_picture import draw_inference  # noqa: E402
 
 
 def jsonable(value):
@@ -52,7 +52,7 @@ def main(argv=None):
                 chunk = files[start:start + args.batch_size]
                 for file, result in zip(chunk, inference_model(model, chunk, topk=args.topk)):
                     picture = out_dir / f'{file.stem}.png'
-                    save_png(picture, draw_prediction(read_rgb(file), result, args.score_thr))
+                    save_png(picture, draw_inference(read_rgb(file), result, args.score_thr))
                     predictions.append({'picture': str(picture),
                                         **{key: jsonable(value) for key, value in result.items()}})
                 progress.update(len(chunk))

@@ -7,7 +7,6 @@ written on the image). The left half shows the ground truth (green boxes or the 
 right half the prediction. The image is shown as the network saw it (resized, padding cut off),
 stretched to its own range, so no normalisation constants are needed.
 """
-import cv2
 import numpy as np
 import torch
 
@@ -15,21 +14,9 @@ from ..structures import image_pair, to_numpy
 from .boxes import GT_COLOUR, draw_boxes
 from .heatmap import overlay_heatmap
 from .images import to_display
+from .text import write_lines
 
 SEPARATOR = 4   # white pixels between the two halves
-
-
-def write_lines(image, lines):
-    """A copy of ``image`` with ``lines`` of text in a dark band along its top edge."""
-    canvas = np.ascontiguousarray(image.copy())
-    scale = max(0.35, min(canvas.shape[:2]) / 500)
-    (_, height), base = cv2.getTextSize('Ag', cv2.FONT_HERSHEY_SIMPLEX, scale, 1)
-    step = height + base + 2
-    canvas[:step * len(lines) + 2] //= 3
-    for row, line in enumerate(lines):
-        cv2.putText(canvas, line, (2, step * row + height + 2), cv2.FONT_HERSHEY_SIMPLEX, scale,
-                    (255, 255, 255), 1, cv2.LINE_AA)
-    return canvas
 
 
 def _name(class_names, label):

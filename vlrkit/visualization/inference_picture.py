@@ -1,18 +1,19 @@
-"""One picture per inference result: what ``vlrkit.apis.inference_model`` predicted for an image.
+"""One picture per inference result (tools/infer.py; tools/test.py draws ground truth beside it with
+``predictions.draw_prediction``): what ``vlrkit.apis.inference_model`` predicted for an image.
 
 Boxes with class names and scores for detectors, the top class's heatmap under the boxes drawn
 from it for localisers, the top-k labels written in the corner for classifiers; one function for
 every model, chosen by the keys the result holds.
 """
-import cv2
 import numpy as np
 
 from ..evaluation.functional.heatmap_boxes import heatmap_to_original
 from .boxes import draw_boxes
 from .heatmap import overlay_heatmap
+from .text import write_lines
 
 
-def draw_prediction(image, result, score_thr=0.3):
+def draw_inference(image, result, score_thr=0.3):
     """``image`` (H, W, 3) uint8 RGB, the original the result is for, with the result drawn on it.
 
     Boxes scoring below ``score_thr`` are left out; heatmaps are probabilities, drawn on a fixed
@@ -33,18 +34,4 @@ def draw_prediction(image, result, score_thr=0.3):
     elif 'topk_names' in result:
         canvas = write_lines(canvas, [f'{name} {score:.2f}' for name, score
                                       in zip(result['topk_names'], result['topk_scores'])])
-    return canvas
-
-
-def write_lines(image, lines):
-    """``lines`` of text in the top-left corner, black on a white tag so any image reads them."""
-    canvas = image.copy()
-    font_scale = max(0.35, min(canvas.shape[:2]) / 500)
-    y = 0
-    for line in lines:
-        (w, h), base = cv2.getTextSize(line, cv2.FONT_HERSHEY_SIMPLEX, font_scale, 1)
-        cv2.rectangle(canvas, (0, y), (w + 4, y + h + base + 4), (255, 255, 255), -1)
-        cv2.putText(canvas, line, (2, y + h + 2), cv2.FONT_HERSHEY_SIMPLEX, font_scale,
-                    (0, 0, 0), 1, cv2.LINE_AA)
-        y += h + base + 4
     return canvas
