@@ -1,8 +1,8 @@
-import pytest
 """Processes as users start them: a killed run resumed to the same weights, and DDP on CPU (gloo)."""
 import json
 import socket
 
+import pytest
 import torch
 
 from helpers import run_tool, write_config
