@@ -86,18 +86,16 @@ def run_evaluator(evaluator, model, batches, work_dir, class_names=None, writer=
     return evaluator.compute()
 
 
-
-
 class ToyColours(torch.utils.data.Dataset):
-    """``colour_batch`` as a dataset of ``num`` samples, classes in turn; multi-hot labels when
-    ``multilabel`` (for MultiLabelMAP's per-class keys), class indices otherwise."""
+    """``colour_batch`` as a dataset of ``num`` samples, classes in turn, with multi-hot labels
+    (so MultiLabelMAP reports per-class keys)."""
 
     class_names = ('red', 'green', 'blue')
 
-    def __init__(self, num=12, multilabel=True, seed=0):
+    def __init__(self, num=12, seed=0):
         batch = colour_batch([i % 3 for i in range(num)], seed=seed)
         self.images, self.ids = batch['images'], batch['img_id']
-        self.labels = F.one_hot(batch['labels'], 3).float() if multilabel else batch['labels']
+        self.labels = F.one_hot(batch['labels'], len(self.class_names)).float()
 
     def __len__(self):
         return len(self.ids)
