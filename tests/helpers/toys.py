@@ -1,16 +1,21 @@
 """Tiny models and synthetic batches shared by the analysis tests (not a test module itself).
 
 Images are 3 x 16 x 16; class c is a bright square in colour channel c, so every analysis has an
-answer known in advance.
+answer known in advance. ``toy_config`` makes a whole Runner config of them that trains in a second.
 """
 from collections import OrderedDict
+from pathlib import Path
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from vlrkit.config import load_config
 from vlrkit.evaluation.metric import EvalContext
 from vlrkit.models.base import BaseModel
+from vlrkit.registry import DATASETS, MODELS
+
+from helpers import write_config
 
 
 
@@ -81,3 +86,47 @@ def run_evaluator(evaluator, model, batches, work_dir, class_names=None, writer=
     return evaluator.compute()
 
 
+class ToyColours(torch.utils.data.Dataset):
+    """``colour_batch`` as a dataset of ``num`` samples, classes in turn, with multi-hot labels
+    (so MultiLabelMAP reports per-class keys)."""
+
+    class_names = ('red', 'green', 'blue')
+
+    def __init__(self, num=12, seed=0):
+        batch = colour_batch([i % 3 for i in range(num)], seed=seed)
+        self.images, self.ids = batch['images'], batch['img_id']
+        self.labels = F.one_hot(batch['labels'], len(self.class_names)).float()
+
+    def __len__(self):
+        return len(self.ids)
+
+    def __getitem__(self, index):
+        return dict(image=self.images[index], labels=self.labels[index], img_id=self.ids[index])
+
+
+TOY_CONFIG = """
+_base_ = ['{CONFIGS}/_base_/default_runtime.py']
+model = dict(type='ToyClassifier', num_classes=3, multilabel=True)
+train_dataloader = dict(batch_size=4, num_workers=0, shuffle=True,
+                        dataset=dict(type='ToyColours', num=12))
+val_dataloader = dict(batch_size=12, num_workers=0, dataset=dict(type='ToyColours', num=9, seed=1))
+test_dataloader = val_dataloader
+val_evaluator = dict(type='MultiLabelMAP', ap_chart=False)
+test_evaluator = val_evaluator
+train_cfg = dict(by_epoch=True, max_epochs=2)
+optim_wrapper = dict(optimizer=dict(type='SGD', lr=0.1))
+default_hooks = dict(logger=dict(interval=1), tensorboard=dict(interval=1),
+                     checkpoint=dict(save_best='multilabel/mAP'))
+"""
+
+
+def toy_config(folder, **options):
+    """A Runner config (default runtime, ToyClassifier on ToyColours, two epochs of 3 iterations,
+    MultiLabelMAP) written to ``folder/toy_colours.py``; the run's work_dir is ``folder/work``.
+
+    Registers the two toys in vlrkit's registries here, not on import of this module.
+    """
+    MODELS.register_module(name='ToyClassifier', module=ToyClassifier, force=True)
+    DATASETS.register_module(name='ToyColours', module=ToyColours, force=True)
+    path = write_config(Path(folder) / 'toy_colours.py', TOY_CONFIG)
+    return load_config(path, cfg_options={'work_dir': str(Path(folder) / 'work'), **options})

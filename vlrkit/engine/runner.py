@@ -25,6 +25,7 @@ from ..models.pretrained import load_state_dict_mapped
 from ..registry import EVALUATORS, HOOKS, MODELS
 from ..structures import move_to
 from .. import dist
+from .banner import closing_line, log_lines, testing_banner, training_banner
 from .checkpoint import (WorkDirInUseError, check_fits, load_checkpoint_file,
                          rng_state, save_checkpoint, set_rng_state)
 from .dataloader import build_dataloader
@@ -212,6 +213,7 @@ class Runner:
 
     # ------------------------------------------------------------------ training
     def train(self):
+        started = time.perf_counter()
         self.train_dataloader = self.build_dataloader(self.cfg.train_dataloader, shuffle=True)
         check_class_count(self.model, self.train_dataloader.dataset, 'train_dataloader')
         self.class_names = getattr(self.train_dataloader.dataset, 'class_names', None)
@@ -239,6 +241,7 @@ class Runner:
         elif not resumed:
             self._claim_work_dir()
         self._dump_config(resumed)
+        log_lines(self, training_banner(self))
         self.call_hook('before_run')
         try:
             loop.run()
@@ -246,6 +249,7 @@ class Runner:
             self.call_hook('after_run')
             if self._writer is not None:
                 self._writer.flush()
+        log_lines(self, [closing_line(self, time.perf_counter() - started)])
         return self.model
 
     def _autocast(self):
@@ -291,6 +295,7 @@ class Runner:
             check_class_count(self.model, self.test_dataloader.dataset, 'test_dataloader')
             self.test_evaluators = self.build_evaluators(self.cfg.test_evaluator)
         self.class_names = self.class_names or getattr(self.test_dataloader.dataset, 'class_names', None)
+        log_lines(self, testing_banner(self))
         self.call_hook('before_test')
         metrics = self.evaluate(self.test_dataloader, self.test_evaluators)
         self.call_hook('after_test', metrics=metrics)

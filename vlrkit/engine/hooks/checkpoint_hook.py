@@ -20,6 +20,9 @@ class CheckpointHook(Hook):
         self.interval, self.max_keep_ckpts, self.save_last = interval, max_keep_ckpts, save_last
         self.save_best, self.rule = save_best, rule
         self.saved, self.best_score, self.best_file = [], None, None
+        # What the run's closing line names: the metric (``save_best='auto'`` resolved) and the
+        # epoch or iteration (as the run counts) of the best checkpoint.
+        self.best_key = self.best_step = None
 
     def after_train_iter(self, runner, batch_idx, batch, outputs):
         if not runner.by_epoch and (self.every_n_train_iters(runner, self.interval) or
@@ -52,18 +55,21 @@ class CheckpointHook(Hook):
                                              else score < self.best_score)
         if not better:
             return
-        previous, self.best_score = self.best_file, score
+        previous, self.best_score, self.best_key = self.best_file, score, key
         progress = runner.progress
-        suffix = f'epoch_{progress.epoch}' if runner.by_epoch else f'iter_{progress.iter}'
-        self.best_file = f"best_{key.replace('/', '_')}_{suffix}.pth"
+        self.best_step = progress.epoch if runner.by_epoch else progress.iter
+        unit = 'epoch' if runner.by_epoch else 'iter'
+        self.best_file = f"best_{key.replace('/', '_')}_{unit}_{self.best_step}.pth"
         runner.save_checkpoint(self.best_file)
         if runner.rank == 0 and previous and previous != self.best_file:
             (runner.work_dir / previous).unlink(missing_ok=True)
         runner.logger.info(f'best {key} = {score:.4f}: saved {self.best_file}')
 
     def state_dict(self):
-        return dict(saved=list(self.saved), best_score=self.best_score, best_file=self.best_file)
+        return dict(saved=list(self.saved), best_score=self.best_score, best_file=self.best_file,
+                    best_key=self.best_key, best_step=self.best_step)
 
     def load_state_dict(self, state):
         self.saved = list(state.get('saved', []))
         self.best_score, self.best_file = state.get('best_score'), state.get('best_file')
+        self.best_key, self.best_step = state.get('best_key', self.save_best), state.get('best_step')

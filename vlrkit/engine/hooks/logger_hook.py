@@ -28,6 +28,12 @@ class TqdmAwareHandler(logging.StreamHandler):
             self.handleError(record)
 
 
+def headline_metrics(metrics):
+    """The numbers worth a console line: ``<prefix>/<name>``, not the per-class
+    ``<prefix>/<quantity>/<class>`` values (20 VOC classes would bury the mAP), nor non-numbers."""
+    return {k: v for k, v in metrics.items() if k.count('/') < 2 and isinstance(v, (int, float))}
+
+
 @HOOKS.register_module()
 class LoggerHook(Hook):
     """Logs window-averaged losses, lr, time per iteration and ETA every ``interval`` iterations.
@@ -81,15 +87,19 @@ class LoggerHook(Hook):
             self._bar = None
 
     def after_val(self, runner, metrics):
-        self._log_metrics(runner, 'val', metrics)
+        progress = runner.progress
+        where = f'Epoch(val) [{progress.epoch}]' if runner.by_epoch else f'Iter(val) [{progress.iter}]'
+        self._log_metrics(runner, 'val', where, metrics)
 
     def after_test(self, runner, metrics):
-        self._log_metrics(runner, 'test', metrics)
+        self._log_metrics(runner, 'test', 'Test', metrics)
 
-    def _log_metrics(self, runner, mode, metrics):
-        text = '  '.join(f'{k}: {v:.4f}' for k, v in metrics.items() if isinstance(v, (int, float)))
+    def _log_metrics(self, runner, mode, where, metrics):
+        """The console line shows the headline metrics only; log.jsonl gets every value (the
+        per-class ones are also in the evaluators' tables and in TensorBoard)."""
+        text = '  '.join(f'{k}: {v:.4f}' for k, v in headline_metrics(metrics).items())
+        runner.logger.info(f'{where}  {text}')
         progress = runner.progress
-        runner.logger.info(f'Epoch({mode}) [{progress.epoch}] iter {progress.iter}  {text}')
         self._write_json(runner, dict(mode=mode, epoch=progress.epoch, iter=progress.iter, **metrics))
 
     @staticmethod

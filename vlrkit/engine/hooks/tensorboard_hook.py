@@ -1,4 +1,5 @@
-"""Training scalars (losses, lr) and evaluation metrics to TensorBoard, on rank 0."""
+"""Training scalars (losses, lr, seconds per iteration and waiting for data) and evaluation
+metrics to TensorBoard, on rank 0."""
 from ...registry import HOOKS
 from .hook import Hook
 
@@ -18,6 +19,9 @@ class TensorBoardHook(Hook):
         for key, value in runner.log_vars.items():
             runner.writer.add_scalar(f'train/{key}', value, step)
         runner.writer.add_scalar('train/lr', runner.optimizer.param_groups[0]['lr'], step)
+        # data_time close to time means the GPU waits for the loader (more num_workers, a cache).
+        runner.writer.add_scalar('train/time', runner.iter_time, step)
+        runner.writer.add_scalar('train/data_time', runner.data_time, step)
 
     def after_val(self, runner, metrics):
         if runner.writer is not None:
