@@ -5,12 +5,13 @@ import pytest
 import torch
 from torchvision.ops import box_iou
 
-from helpers.toys import ToyClassifier
 from vlrkit.errors import ConfigError
 from vlrkit.models.base import with_flip_test
 from vlrkit.models.heads.base_head import BaseHead
 from vlrkit.models.heads.fcos_head import mirror_boxes
 from vlrkit.registry import MODELS
+
+from helpers.toys import ToyClassifier
 
 K = 3
 
