@@ -1,6 +1,6 @@
 """Run a trained model on your own images and draw what it sees.
 
-``python tools/infer.py CONFIG CHECKPOINT INPUTS... [--out-dir DIR] [--score-thr T] [--topk K]``
+``python tools/infer.py CONFIG CHECKPOINT INPUTS... [--out-dir DIR] [--score-thr T] [--topk K] [--tta]``
 
 INPUTS are image files or folders of images. For each image a picture goes to ``--out-dir``
 (boxes with class names and scores, the top class's heatmap, or the top-k labels), and every
@@ -40,9 +40,11 @@ def main(argv=None):
     p.add_argument('--topk', type=int, default=5, help="classes listed for a classifier's image")
     p.add_argument('--batch-size', type=int, default=8)
     p.add_argument('--device', help='e.g. cpu or cuda:0 (default: cuda when available)')
+    p.add_argument('--tta', action='store_true',
+                   help='flip test-time augmentation: merge the predictions of each image and its mirror')
     args = p.parse_args(argv)
     with friendly_errors():
-        model = init_model(args.config, args.checkpoint, device=args.device)
+        model = init_model(args.config, args.checkpoint, device=args.device, tta=args.tta)
         files = [file for path in args.inputs for file in list_images(path)]
         out_dir = Path(args.out_dir)
         out_dir.mkdir(parents=True, exist_ok=True)

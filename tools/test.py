@@ -1,5 +1,5 @@
 """Evaluate a checkpoint: ``python tools/test.py CONFIG CHECKPOINT [--out preds.pkl]
-[--show-dir DIR [--show-num N]]``.
+[--show-dir DIR [--show-num N]] [--tta]``.
 
 A test run writes into its own folder, ``<work_dir>/test_<timestamp>/`` (run.log, log.jsonl,
 metrics.json, TensorBoard, the evaluators' files), so the training run's logs stay as they were.
@@ -15,6 +15,7 @@ from vlrkit.cli import add_config_arguments, friendly_errors, load_cli_config, p
 from vlrkit.config import config_name  # noqa: E402
 from vlrkit.dist import leave_process_group_at_exit  # noqa: E402
 from vlrkit.engine.runner import Runner  # noqa: E402
+from vlrkit.models.base import with_flip_test  # noqa: E402
 from vlrkit.models.pretrained import without_pretrained  # noqa: E402
 
 
@@ -35,11 +36,15 @@ def main(argv=None):
     p.add_argument('--out', help='write the raw predictions to this .pkl or .json file')
     p.add_argument('--show-dir', help='draw ground truth | prediction for each test image into DIR')
     p.add_argument('--show-num', type=int, help='with --show-dir: only the first N images')
+    p.add_argument('--tta', action='store_true',
+                   help='flip test-time augmentation: merge the predictions of each image and its mirror')
     p.add_argument('--launcher', choices=['none', 'pytorch'], default='none')
     args = p.parse_args(argv)
     with friendly_errors():
         cfg = load_cli_config(args)
         cfg.model = without_pretrained(cfg.model)   # the checkpoint holds every weight
+        if args.tta:
+            cfg.model = with_flip_test(cfg.model)
         cfg.launcher = args.launcher
         training_dir = Path(cfg.get('work_dir') or Path('work_dirs') / config_name(cfg))
         cfg.work_dir = str(training_dir / f'test_{time.strftime("%Y%m%d_%H%M%S")}')

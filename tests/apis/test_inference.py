@@ -112,3 +112,11 @@ def test_wrong_inputs_are_user_errors(fcos, tmp_path):
 def test_a_checkpoint_of_another_model_is_a_checkpoint_error(fcos_run, localizer_run):
     with pytest.raises(CheckpointError, match='strict load failed'):
         init_model(fcos_run[0], localizer_run[1], device='cpu')
+
+
+def test_tta_builds_the_model_with_the_flip_test(fcos_run, fcos, photo):
+    model = init_model(*fcos_run, device='cpu', tta=True)
+    assert model.flip_test and not fcos.flip_test
+    merged, = inference_model(model, photo)
+    plain, = inference_model(fcos, photo)
+    assert not np.array_equal(merged['boxes'], plain['boxes'])

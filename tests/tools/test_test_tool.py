@@ -77,6 +77,24 @@ def test_out_round_trips_the_predictions_and_the_training_logs_stay(trained, tmp
     shutil.rmtree(test_dir)   # the next parameter looks for exactly one test folder
 
 
+def test_tta_merges_each_test_image_with_its_mirror_image(trained, tmp_path):
+    config, _, checkpoint = trained
+    out = tmp_path / 'tta.pkl'
+    run_test_tool(config, checkpoint, '--work-dir', tmp_path, '--out', out, '--tta')
+    saved = pickle.loads(out.read_bytes())
+    runner = Runner.from_cfg(load_config(config, cfg_options={'work_dir': str(tmp_path / 'check')}))
+    runner.load_checkpoint(checkpoint)
+    model = runner.model.eval()
+    with torch.no_grad():
+        expected = torch.cat([(model(batch['images']).softmax(1) +
+                               model(batch['images'].flip(-1)).softmax(1)) / 2
+                              for batch in runner.build_dataloader(runner.cfg.test_dataloader)])
+    scores = np.stack([entry['pred']['scores'] for entry in saved])
+    assert np.allclose(scores, expected.numpy(), atol=1e-5)
+    plain = [pred['scores'].numpy() for _, pred in model_predictions(config, checkpoint, tmp_path / 'plain')]
+    assert not np.allclose(scores, np.stack(plain), atol=1e-3)
+
+
 def test_out_with_another_suffix_is_a_one_line_error(trained, tmp_path, capsys):
     config, work_dir, checkpoint = trained
     with pytest.raises(SystemExit) as info:

@@ -23,6 +23,7 @@ from ..datasets.transforms.compose import Compose
 from ..engine.checkpoint import load_checkpoint_file
 from ..errors import ConfigError
 from ..evaluation.functional.heatmap_boxes import boxes_from_class_maps
+from ..models.base import with_flip_test
 from ..models.pretrained import load_state_dict_mapped, without_pretrained
 from ..registry import DATASETS, MODELS
 from ..structures import collate, image_pair, move_to, to_numpy
@@ -30,8 +31,11 @@ from ..structures import collate, image_pair, move_to, to_numpy
 IMAGE_SUFFIXES = ('.jpg', '.jpeg', '.png', '.bmp', '.webp', '.tif', '.tiff')
 
 
-def init_model(config, checkpoint=None, device=None):
+def init_model(config, checkpoint=None, device=None, tta=False):
     """The model of ``config`` (a path or a Config) with the weights of ``checkpoint``, in eval mode.
+
+    ``tta=True`` builds it with ``flip_test=True`` (each image's prediction merged with its
+    mirror image's, see ``vlrkit.models.base.BaseModel``).
 
     With a checkpoint, every ``pretrained=`` of the model config is switched off before building,
     so no ImageNet file is read or required. The checkpoint is read strictly (it must fit the
@@ -43,6 +47,8 @@ def init_model(config, checkpoint=None, device=None):
     """
     cfg = config if isinstance(config, Config) else load_config(config)
     model_cfg = without_pretrained(cfg.model) if checkpoint is not None else cfg.model
+    if tta:
+        model_cfg = with_flip_test(model_cfg)
     model = MODELS.build(copy.deepcopy(model_cfg))
     class_names = None
     if checkpoint is not None:

@@ -15,13 +15,17 @@ class FCOS(BaseModel):
     in *original* image pixels, ``scores`` (D,), ``labels`` (D,); the head maps the boxes back
     with the batch's ``scale_factor`` (``FCOSHead.predict_by_feat``). ``forward(images)`` returns the
     raw head outputs: (class logits, LTRB deltas / stride, centerness logits), per level.
+
+    ``flip_test=True``: ``predict`` also detects on the mirror image, mirrors those boxes back and
+    merges both sets by class-wise NMS (``FCOSHead.merge_flipped``; ``BaseModel`` has the mechanics).
     """
 
-    def __init__(self, backbone, neck, head):
+    def __init__(self, backbone, neck, head, flip_test=False):
         super().__init__()
         self.backbone = BACKBONES.build(backbone)
         self.neck = NECKS.build(neck)
         self.head = HEADS.build(head)
+        self.flip_test = flip_test
 
     def extract_feat(self, images):
         """images (N, 3, H, W) -> FPN levels, finest first."""

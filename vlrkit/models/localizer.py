@@ -40,7 +40,7 @@ class LocalizerAlexNet(BaseModel):
         head_cfg.update(head or {})
         self.backbone = BACKBONES.build(backbone)
         self.head = HEADS.build(head_cfg)
-        self.flip_test = flip_test
+        self.flip_test = flip_test    # after the head: the setter checks the flip test can run
 
     @property
     def heatmap_geometry(self):
@@ -73,32 +73,28 @@ class LocalizerAlexNet(BaseModel):
         """(N, 3, H, W) normalised images -> (conv5,), the level the head draws its maps from."""
         return feature_levels(self.backbone(images), self.backbone)
 
-
     @torch.no_grad()
     def predict(self, batch):
         """Per image: ``scores`` (K,) probabilities, ``heatmaps`` (K, h, w) probabilities and
         ``heatmap_logits`` (K, h, w) over the padded input ``batch['images']`` (flip-averaged
         with ``flip_test``), and ``heatmap_stride`` / ``heatmap_offset`` (scalars, input pixels)
-        placing the cells on it (see evaluation/functional/heatmap_boxes).
-
-        The flip test lives here, not in the head: it needs the backbone on the mirrored image
-        and this model's map geometry to put the mirrored maps back on the cells, and it must
-        average raw class maps (pooling the average is not the average of pooled scores). So
-        this one path runs the head's ``forward`` on both views and hands the averaged maps to
-        ``predict_by_feat``, the half of ``predict`` that follows ``forward``.
-        """
-        images = batch['images']
-        feats = self.extract_feat(images)
-        if self.flip_test:
-            mirrored = self(images.flip(-1)).flip(-1)
-            class_maps = (self.head(feats) + self.align_mirrored_maps(mirrored, images.shape[-1])) / 2
-            preds = self.head.predict_by_feat(class_maps, batch)
-        else:
-            preds = self.head.predict(feats, batch)
+        placing the cells on it (see evaluation/functional/heatmap_boxes)."""
         geometry = {f'heatmap_{key}': torch.tensor(value)
                     for key, value in self.heatmap_geometry.items()}
         return [{**{key: value.detach().cpu() for key, value in pred.items()}, **geometry}
-                for pred in preds]
+                for pred in super().predict(batch)]
+
+    def merge_flipped(self, class_maps, mirrored_maps, batch):
+        """The flip test: the mean of the class maps and of the mirror image's maps, mirrored back
+        and resampled onto this model's cells, pooled and read by the head.
+
+        The merge lives here, not in the head: putting the mirrored maps back on the cells needs
+        this model's map geometry (``align_mirrored_maps``), and it must average raw class maps
+        (pooling the average is not the average of pooled scores), so the averaged maps go to
+        ``predict_by_feat``, the half of the head's ``predict`` that follows ``forward``.
+        """
+        aligned = self.align_mirrored_maps(mirrored_maps.flip(-1), batch['images'].shape[-1])
+        return self.head.predict_by_feat((class_maps + aligned) / 2, batch)
 
 
 @MODELS.register_module()

@@ -6,6 +6,11 @@ and export) and the two halves that turn those tensors into losses or prediction
 ``loss_by_feat(outputs, batch)`` and ``predict_by_feat(outputs, batch)`` (mmdetection's split).
 Keeping the batch whole in both halves means a head reads the keys it needs (labels, difficult,
 boxes, scale_factor, ...) from ``vlrkit.structures`` instead of the model unpacking them for it.
+
+A head that supports the flip test (``BaseModel.flip_test``) also writes
+``merge_flipped(outputs, mirrored_outputs, batch)``: the predictions of the images from the raw
+outputs of both views, so that what is averaged or merged is decided where the outputs are
+understood.
 """
 import torch.nn as nn
 
@@ -33,3 +38,14 @@ class BaseHead(nn.Module):
 
     def predict_by_feat(self, outputs, batch):
         raise NotImplementedError(f'{type(self).__name__} must implement predict_by_feat(outputs, batch)')
+
+    def merge_flipped(self, outputs, mirrored_outputs, batch):
+        """One prediction dict per image from ``forward``'s outputs on ``batch['images']`` and on
+        ``batch['images'].flip(-1)`` (the mirrored outputs as computed: still mirrored)."""
+        raise NotImplementedError(f'{type(self).__name__} has no flip test: implement '
+                                  'merge_flipped(outputs, mirrored_outputs, batch)')
+
+    @property
+    def can_merge_flipped(self):
+        """Whether this head's class implements ``merge_flipped``."""
+        return type(self).merge_flipped is not BaseHead.merge_flipped

@@ -41,8 +41,23 @@ class LinearClsHead(BaseHead):
         return {'loss_cls': self.loss_cls(logits, batch['labels'])}
 
     def predict_by_feat(self, logits, batch):
+        return self.predictions(self.class_scores(logits))
+
+    def merge_flipped(self, logits, mirrored_logits, batch):
+        """The mean of the class probabilities of each image and of its mirror image.
+
+        Probabilities, not logits: a view that is sure of a class should not outvote the other
+        without bound, and the mean of two distributions is still one (softmax sums to 1).
+        """
+        return self.predictions((self.class_scores(logits) + self.class_scores(mirrored_logits)) / 2)
+
+    def class_scores(self, logits):
+        """logits (N, K) -> probabilities (N, K): sigmoid per class, or softmax over classes."""
         logits = logits.float()
+        return logits.sigmoid() if self.multi_label else logits.softmax(dim=1)
+
+    def predictions(self, scores):
+        """(N, K) probabilities -> one prediction dict per image (``pred_label`` if single-label)."""
         if self.multi_label:
-            return [{'scores': s} for s in logits.sigmoid()]
-        scores = logits.softmax(dim=1)
+            return [{'scores': s} for s in scores]
         return [{'scores': s, 'pred_label': s.argmax()} for s in scores]

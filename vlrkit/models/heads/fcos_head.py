@@ -10,8 +10,8 @@ Shape legend used throughout this file:
     M  ground-truth boxes per image, padded to the batch maximum
     K  classes                      P  selected points (positives, or candidates at inference)
 
-The geometry (``encode_ltrb``, ``decode_ltrb``, ``centerness_targets``, ``level_points``) and the
-assignment (``assign_targets``) are pure functions, tested on their own.
+The geometry (``encode_ltrb``, ``decode_ltrb``, ``mirror_boxes``, ``centerness_targets``,
+``level_points``) and the assignment (``assign_targets``) are pure functions, tested on their own.
 """
 import math
 
@@ -79,6 +79,12 @@ def decode_ltrb(points, deltas, stride):
     x, y = points[..., 0], points[..., 1]
     return torch.stack([x - distances[..., 0], y - distances[..., 1],
                         x + distances[..., 2], y + distances[..., 3]], -1)
+
+
+def mirror_boxes(boxes, width):
+    """Boxes (P, 4) x1, y1, x2, y2 of an image of width ``width`` flipped along x: x -> W - x,
+    so the left and right sides swap (pixel coordinates are continuous, [0, W])."""
+    return torch.stack([width - boxes[:, 2], boxes[:, 1], width - boxes[:, 0], boxes[:, 3]], dim=1)
 
 
 def centerness_targets(ltrb):
@@ -373,22 +379,52 @@ class FCOSHead(BaseHead):
         labels (D,), the prediction contract of ``vlrkit.structures``.
 
         Boxes are decoded and clipped in input pixels (``decode_detections``), then divided by
-        the batch's ``scale_factor`` and clipped to ``ori_shape`` here, as mmdetection's heads
-        rescale in ``predict_by_feat``: the head is what turns points into boxes, so it is the
-        one place that knows they are in input pixels, and every model that uses it (FCOS
-        today, others tomorrow) returns original-image boxes without repeating the mapping.
-        Without ``img_shape`` the whole input is the image; without ``scale_factor`` the input
-        is the original.
+        the batch's ``scale_factor`` and clipped to ``ori_shape`` (``to_original_pixels``), as
+        mmdetection's heads rescale in ``predict_by_feat``: the head is what turns points into
+        boxes, so it is the one place that knows they are in input pixels, and every model that
+        uses it (FCOS today, others tomorrow) returns original-image boxes without repeating the
+        mapping. Without ``img_shape`` the whole input is the image; without ``scale_factor`` the
+        input is the original.
         """
+        return self.to_original_pixels(self.decode_detections(*outputs, self.img_shapes(batch)), batch)
+
+    @torch.no_grad()
+    def merge_flipped(self, outputs, mirrored_outputs, batch):
+        """Detections of each image and of its mirror image, merged: the flip test.
+
+        The mirror image is the padded input flipped along x, so an image of width w lies at
+        x in [W - w, W] of it (W the padded width) and its padding on the left; its candidate
+        boxes are mirrored back with x -> W - x onto the input frame, where they join the
+        image's own candidates. One class-wise NMS (the head's ``iou_thr``) over both sets
+        keeps a box seen in both views once, at its better score, and at most ``max_per_img``
+        boxes survive, as without the flip test; then the boxes go to original pixels.
+        """
+        width = batch['images'].shape[-1]
+        results = []
+        for (boxes, scores, labels), (mirrored, mirrored_scores, mirrored_labels), img_shape in zip(
+                self.decode_candidates(*outputs), self.decode_candidates(*mirrored_outputs),
+                self.img_shapes(batch)):
+            results.append(self.select_detections(
+                torch.cat([boxes, mirror_boxes(mirrored, width)]), torch.cat([scores, mirrored_scores]),
+                torch.cat([labels, mirrored_labels]), img_shape))
+        return self.to_original_pixels(results, batch)
+
+    @staticmethod
+    def img_shapes(batch):
+        """(h, w) of every image before padding; the whole input when the batch does not say."""
         images = batch['images']
-        count = images.shape[0]
-        img_shapes = image_pairs(batch, 'img_shape', count, default=tuple(images.shape[-2:]))
+        return image_pairs(batch, 'img_shape', images.shape[0], default=tuple(images.shape[-2:]))
+
+    @staticmethod
+    def to_original_pixels(results, batch):
+        """Detections in input pixels -> original pixels: divided by ``scale_factor``, clipped to
+        ``ori_shape`` (rounding of the resize can leave a sliver outside)."""
+        count = batch['images'].shape[0]
         scale_factors = image_pairs(batch, 'scale_factor', count, default=(1.0, 1.0))
         ori_shapes = image_pairs(batch, 'ori_shape', count)
-        results = self.decode_detections(*outputs, img_shapes)
         for result, (sx, sy), ori_shape in zip(results, scale_factors, ori_shapes):
             boxes = result['boxes'] / result['boxes'].new_tensor([sx, sy, sx, sy])
-            if ori_shape is not None:   # rounding of the resize can leave a sliver outside
+            if ori_shape is not None:
                 height, width = ori_shape
                 boxes[:, 0::2] = boxes[:, 0::2].clamp(0, width)
                 boxes[:, 1::2] = boxes[:, 1::2].clamp(0, height)
@@ -400,6 +436,12 @@ class FCOSHead(BaseHead):
 
         Returns a list of N dicts with boxes (D, 4), scores (D,), labels (D,).
         """
+        return [self.select_detections(*candidates, img_shape) for candidates, img_shape
+                in zip(self.decode_candidates(cls_scores, bbox_preds, centernesses), img_shapes)]
+
+    def decode_candidates(self, cls_scores, bbox_preds, centernesses):
+        """Per image, the (boxes (P, 4) input pixels, scores (P,), labels (P,)) of every point and
+        class scoring above ``score_thr``, at most ``nms_pre`` per level; not clipped, no NMS."""
         cfg = self.test_cfg
         points, strides = self.points_for(cls_scores)
         level_sizes = [s.shape[-2] * s.shape[-1] for s in cls_scores]
@@ -409,24 +451,28 @@ class FCOSHead(BaseHead):
         if cfg['score_mode'] == 'sqrt':
             scores_all = scores_all.sqrt()
         deltas_flat = self.flatten_levels(bbox_preds).float()                 # (N, L, 4)
-        results = []
-        for image_index, img_shape in enumerate(img_shapes):
+        candidates = []
+        for image_index in range(len(scores_all)):
             boxes, scores, labels = [], [], []
             start = 0
             for size in level_sizes:                                          # top-k per level
                 level_scores = scores_all[image_index, start:start + size].reshape(-1)  # (L_i * K,)
-                candidates = torch.nonzero(level_scores > cfg['score_thr']).squeeze(1)
-                if candidates.numel() > cfg['nms_pre']:
-                    top = level_scores[candidates].topk(cfg['nms_pre']).indices
-                    candidates = candidates[top]
-                point_index = start + candidates // self.num_classes
+                selected = torch.nonzero(level_scores > cfg['score_thr']).squeeze(1)
+                if selected.numel() > cfg['nms_pre']:
+                    top = level_scores[selected].topk(cfg['nms_pre']).indices
+                    selected = selected[top]
+                point_index = start + selected // self.num_classes
                 boxes.append(decode_ltrb(points[point_index], deltas_flat[image_index, point_index],
                                          strides[point_index]))
-                scores.append(level_scores[candidates])
-                labels.append(candidates % self.num_classes)
+                scores.append(level_scores[selected])
+                labels.append(selected % self.num_classes)
                 start += size
-            boxes = clip_boxes_to_image(torch.cat(boxes), tuple(int(v) for v in img_shape))
-            scores, labels = torch.cat(scores), torch.cat(labels)
-            keep = batched_nms(boxes, scores, labels, cfg['iou_thr'])[:cfg['max_per_img']]
-            results.append(dict(boxes=boxes[keep], scores=scores[keep], labels=labels[keep]))
-        return results
+            candidates.append((torch.cat(boxes), torch.cat(scores), torch.cat(labels)))
+        return candidates
+
+    def select_detections(self, boxes, scores, labels, img_shape):
+        """Candidates of one image -> dict of the boxes, scores, labels kept: clipped to the image's
+        (h, w), class-wise NMS at ``iou_thr``, the ``max_per_img`` best."""
+        boxes = clip_boxes_to_image(boxes, tuple(int(v) for v in img_shape))
+        keep = batched_nms(boxes, scores, labels, self.test_cfg['iou_thr'])[:self.test_cfg['max_per_img']]
+        return dict(boxes=boxes[keep], scores=scores[keep], labels=labels[keep])
