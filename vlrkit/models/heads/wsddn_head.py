@@ -189,9 +189,11 @@ class WSDDNHead(BaseHead):
         cls_probs = self.cls_stream(region_feats).float().softmax(dim=1)
         det_probs = segment_softmax(self.det_stream(region_feats).float(), region_image,
                                     len(proposals))
-        refine_logits = torch.stack([stream(region_feats).float() for stream in self.refine_streams]
-                                    ) if len(self.refine_streams) else cls_probs.new_zeros(
-                                        (0, len(region_image), self.num_classes + 1))
+        if self.refine_streams:
+            refine_logits = torch.stack([stream(region_feats).float()
+                                         for stream in self.refine_streams])
+        else:
+            refine_logits = cls_probs.new_zeros((0, len(region_image), self.num_classes + 1))
         return dict(region_scores=cls_probs * det_probs, refine_logits=refine_logits,
                     region_feats=region_feats, region_image=region_image)
 
