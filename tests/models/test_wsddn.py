@@ -114,6 +114,21 @@ def test_the_loss_falls_on_a_tiny_batch(refine_times):
     assert totals[-1] < 0.75 * totals[0], totals
 
 
+@pytest.mark.parametrize('roi_op', ['roi_pool', 'roi_align'])
+def test_the_model_trains_and_predicts_under_bf16_autocast_on_cpu(roi_op):
+    model = tiny_model(refine_times=1, roi_op=roi_op)
+    generator = torch.Generator().manual_seed(8)
+    batch = dict(images=torch.randn(2, 3, 64, 64, generator=generator),
+                 proposals=[random_proposals(n, 64, generator) for n in (5, 3)],
+                 labels=torch.tensor([[1., 0., 0.], [0., 0., 1.]]))
+    with torch.autocast('cpu', dtype=torch.bfloat16):
+        losses = model.loss(batch)
+        model.eval()
+        preds = model.predict(batch)
+    assert all(torch.isfinite(value) for value in losses.values())
+    assert preds[0]['img_scores'].dtype == torch.float32
+
+
 def test_difficult_classes_do_not_count_in_the_image_loss():
     model = tiny_model().eval()
     generator = torch.Generator().manual_seed(3)

@@ -182,7 +182,9 @@ class WSDDNHead(BaseHead):
         sizes = torch.tensor([len(p) for p in proposals], device=conv5.device)
         region_image = torch.repeat_interleave(torch.arange(len(proposals), device=conv5.device),
                                                sizes)
-        pooled = self.roi_layer(conv5, [p.to(conv5) for p in proposals])      # (R, C, s, s)
+        # Pooled in float32: torchvision has no bf16 RoI kernels on CPU and casts only under CUDA
+        # autocast; fc6 (under autocast) casts back to the compute dtype.
+        pooled = self.roi_layer(conv5.float(), [p.float() for p in proposals])   # (R, C, s, s)
         x = self.dropout(F.relu(self.fc6(pooled.flatten(1)), inplace=True))
         region_feats = self.dropout(F.relu(self.fc7(x), inplace=True))
         # Softmaxes in float32: under AMP a bf16 softmax over hundreds of regions loses the tail.
