@@ -274,6 +274,14 @@ def test_a_batch_without_proposals_says_what_to_configure():
         model.loss(dict(images=torch.zeros(1, 3, 64, 64), labels=torch.tensor([[1., 0., 0.]])))
 
 
+def test_a_batch_with_only_per_object_labels_asks_for_image_labels():
+    model = tiny_model()
+    batch = dict(images=torch.zeros(1, 3, 64, 64), proposals=[torch.tensor([[0., 0., 9., 9.]])],
+                 boxes=[torch.tensor([[0., 0., 9., 9.]])], labels=[torch.tensor([1])])
+    with pytest.raises(ConfigError, match="img_labels.*per-object labels"):
+        model.loss(batch)
+
+
 def test_forward_without_proposals_scores_the_whole_image():
     model = tiny_model().eval()
     images = torch.randn(2, 3, 64, 64)

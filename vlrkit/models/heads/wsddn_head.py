@@ -82,7 +82,13 @@ def image_targets(batch):
     """
     if 'img_labels' in batch:
         return batch['img_labels'], batch.get('img_difficult')
-    return batch['labels'], batch.get('difficult')
+    labels = batch.get('labels')
+    if not (isinstance(labels, torch.Tensor) and labels.dim() == 2):
+        raise ConfigError("a weakly-supervised detector trains on image labels: a multi-hot (N, K) "
+                          "batch['labels'] (a dataset in multi-label classification mode) or "
+                          "batch['img_labels'] beside a detection batch's objects; this batch has "
+                          f"{'no labels' if labels is None else 'per-object labels'}")
+    return labels, batch.get('difficult')
 
 
 @HEADS.register_module()
@@ -200,6 +206,7 @@ class WSDDNHead(BaseHead):
                     region_feats=region_feats, region_image=region_image)
 
     def loss(self, feats, batch):
+        """BaseHead's pair, with the batch's proposals handed to ``forward`` beside the features."""
         return self.loss_by_feat(self(feats, batch_proposals(batch)), batch)
 
     def predict(self, feats, batch):
