@@ -12,14 +12,14 @@ from vlrkit.models.heads.wsddn_head import segment_softmax
 from vlrkit.registry import HEADS, MODELS
 
 
-def tiny_model(refine_times=0, frozen_stages=-1, **head):
+def tiny_model(refine_times=0, frozen_stages=-1, flip_test=False, **head):
     """AlexNet geometry at 8 channels and a 32-wide fc6 / fc7: a few milliseconds a step on CPU."""
     torch.manual_seed(0)
     return MODELS.build(dict(
         type='WSDDN', backbone=dict(type='AlexNetFeatures', widths=(8,) * 5,
                                     frozen_stages=frozen_stages),
         head=dict(type='WSDDNHead', num_classes=3, in_channels=8, fc_channels=32,
-                  refine_times=refine_times, **head)))
+                  refine_times=refine_times, **head), flip_test=flip_test))
 
 
 def random_proposals(count, size, generator):
@@ -179,6 +179,43 @@ def test_predict_keeps_scores_over_the_threshold_nms_per_class_and_original_pixe
     torch.testing.assert_close(torch.tensor([s for _, s, _ in found]),
                                torch.tensor([s for _, s, _ in expected]))
     torch.testing.assert_close(pred['img_scores'], region_scores.sum(0).clamp(max=1))
+
+
+@pytest.mark.parametrize('refine_times', [0, 2], ids=['wsddn', 'oicr'])
+def test_the_flip_test_scores_an_image_and_its_mirror_image_alike(refine_times):
+    """With the flip test, the mirror image (with mirrored proposals) gets the mirrored boxes at
+    the same scores; a single view, whose filters are not symmetric, does not."""
+    generator = torch.Generator().manual_seed(9)
+    images = torch.randn(1, 3, 64, 64, generator=generator)
+    proposals = random_proposals(8, 64, generator)
+    mirrored = torch.stack([64 - proposals[:, 2], proposals[:, 1], 64 - proposals[:, 0],
+                            proposals[:, 3]], dim=1)
+    plain = tiny_model(refine_times=refine_times).eval()
+    plain.head.test_cfg['score_thr'] = 0.0
+    flipped = tiny_model(refine_times=refine_times, flip_test=True).eval()
+    flipped.load_state_dict(plain.state_dict())
+    flipped.head.test_cfg['score_thr'] = 0.0
+
+    def views(model):
+        with torch.no_grad():
+            pred = model.predict(dict(images=images, proposals=[proposals]))[0]
+            mirror = model.predict(dict(images=images.flip(-1), proposals=[mirrored]))[0]
+        return pred, mirror
+
+    pred, mirror = views(flipped)
+    torch.testing.assert_close(mirror['scores'], pred['scores'])
+    torch.testing.assert_close(mirror['labels'], pred['labels'])
+    torch.testing.assert_close(64 - mirror['boxes'][:, [2, 0]], pred['boxes'][:, [0, 2]])
+    torch.testing.assert_close(mirror['img_scores'], pred['img_scores'])
+    pred, mirror = views(plain)
+    assert not torch.allclose(mirror['img_scores'], pred['img_scores'])
+
+
+def test_tta_turns_on_the_flip_test_of_a_wsddn_config():
+    from vlrkit.models.base import with_flip_test
+    cfg = dict(type='WSDDN', backbone=dict(type='AlexNetFeatures', widths=(8,) * 5),
+               head=dict(type='WSDDNHead', num_classes=3, in_channels=8, fc_channels=16))
+    assert MODELS.build(with_flip_test(cfg)).flip_test
 
 
 def test_oicr_predictions_average_the_refined_streams_without_background():

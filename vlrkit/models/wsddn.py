@@ -24,12 +24,25 @@ class WSDDN(BaseModel):
     pixels) and multi-hot image labels (``img_labels`` / ``img_difficult``, or a multi-label
     batch's ``labels`` / ``difficult``). ``predict(batch)`` returns per image ``boxes`` (D, 4) in
     original pixels, ``scores`` (D,), ``labels`` (D,) and ``img_scores`` (K,).
+
+    ``flip_test=True``: ``predict`` also scores every proposal, mirrored, on the mirror image and
+    averages the two views' class probabilities region by region (``WSDDNHead.merge_flipped``).
+    The network needs the proposals of each view, so this model runs both views itself instead
+    of ``BaseModel.predict``, which calls ``forward(images)`` without them.
     """
 
-    def __init__(self, backbone, head):
+    def __init__(self, backbone, head, flip_test=False):
         super().__init__()
         self.backbone = BACKBONES.build(backbone)
         self.head = HEADS.build(head)
+        self.flip_test = flip_test
+
+    def predict(self, batch):
+        if not self.flip_test:
+            return super().predict(batch)
+        images = batch['images']
+        return self.head.predict_flipped(self.extract_feat(images),
+                                         self.extract_feat(images.flip(-1)), batch)
 
     def extract_feat(self, images):
         """images (N, 3, H, W) -> (conv5,), the level regions are pooled from."""

@@ -32,6 +32,7 @@ from vlrkit.errors import ConfigError
 from vlrkit.registry import HEADS, LOSSES
 from vlrkit.structures import image_pairs
 from .base_head import BaseHead
+from .fcos_head import mirror_boxes
 from .multilabel_loss import difficult_masked_loss
 from .oicr import oicr_pseudo_labels
 
@@ -211,6 +212,32 @@ class WSDDNHead(BaseHead):
 
     def predict(self, feats, batch):
         return self.predict_by_feat(self(feats, batch_proposals(batch)), batch)
+
+    def predict_flipped(self, feats, mirrored_feats, batch):
+        """The flip test: the regions scored on the images and, mirrored, on their mirror images.
+
+        ``mirrored_feats`` are the levels of ``batch['images'].flip(-1)`` (the padded batch, width
+        W); proposal i is mirrored with x -> W - x, so region i of both views is the same region.
+        """
+        proposals = batch_proposals(batch)
+        width = batch['images'].shape[-1]
+        mirrored = [mirror_boxes(boxes, width) for boxes in proposals]
+        return self.merge_flipped(self(feats, proposals), self(mirrored_feats, mirrored), batch)
+
+    @torch.no_grad()
+    def merge_flipped(self, outputs, mirrored_outputs, batch):
+        """Predictions from the mean of both views' class probabilities, region by region.
+
+        Probabilities, not logits, as the classifiers' flip test: WSDDN's region scores are
+        averaged, and so are the OICR streams' softmax scores, kept as log-probabilities (the
+        softmax of log p is p) so that ``predict_by_feat`` reads them as it reads logits.
+        """
+        merged = dict(outputs, region_scores=(outputs['region_scores']
+                                              + mirrored_outputs['region_scores']) / 2)
+        if len(outputs['refine_logits']):
+            merged['refine_logits'] = ((outputs['refine_logits'].softmax(dim=2)
+                                        + mirrored_outputs['refine_logits'].softmax(dim=2)) / 2).log()
+        return self.predict_by_feat(merged, batch)
 
     def image_scores(self, outputs, num_images):
         """(N, K) image scores: region scores summed over each image's regions, clamped to [0, 1]."""
