@@ -118,6 +118,22 @@ def test_fbeta_and_recall_evaluators():
     assert recall == {'multilabel/recall@0.75': pytest.approx(0.25)}
 
 
+def test_a_detectors_image_scores_are_scored_against_a_detection_batchs_image_labels():
+    """WSDDN predicts boxes with their own ``scores``; its class scores are ``img_scores``, and a
+    detection batch's ``labels`` are per object, its image labels ``img_labels``."""
+    evaluator = EVALUATORS.build(dict(type='MultiLabelMAP'))
+    for start in (0, 2):
+        batch = dict(labels=[torch.tensor([0]), torch.tensor([2, 2])],   # per-object, ignored
+                     img_labels=torch.tensor(TARGETS[start:start + 2], dtype=torch.float32),
+                     img_difficult=torch.tensor(DIFFICULT[start:start + 2]))
+        preds = [dict(boxes=torch.zeros(1, 4), scores=torch.tensor([0.5]), labels=torch.tensor([0]),
+                      img_scores=torch.tensor(s, dtype=torch.float32))
+                 for s in SCORES[start:start + 2]]
+        evaluator.process(batch, preds)
+    evaluator.set_context(EvalContext(class_names=('cat', 'dog', 'bird')))
+    assert evaluator.compute(size=4)['multilabel/mAP'] == pytest.approx((5 / 6 + 1 / 2) / 2, rel=1e-6)
+
+
 def test_single_label_batches_are_refused():
     evaluator = EVALUATORS.build(dict(type='MultiLabelMAP'))
     with pytest.raises(ValueError, match='Accuracy'):

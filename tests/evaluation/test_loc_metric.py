@@ -88,6 +88,36 @@ def test_corloc_metric_detection_map_ranks_good_maps_above_wrong_ones():
     assert good_map > 0.9 and wrong_map < good_map
 
 
+def detector_preds():
+    """Boxes in original pixels: image 0's best dog box is on the dog (original x 20..80, y 40..120),
+    image 1's only cat box misses the cat (original x 0..50, y 150..200)."""
+    return [dict(boxes=torch.tensor([[20., 40., 80., 120.], [0., 0., 10., 10.], [60., 0., 99., 30.]]),
+                 scores=torch.tensor([0.9, 0.3, 0.7]), labels=torch.tensor([1, 1, 0]),
+                 img_scores=torch.tensor([0.7, 0.9, 0.1])),
+            dict(boxes=torch.tensor([[50., 0., 100., 50.]]), scores=torch.tensor([0.8]),
+                 labels=torch.tensor([0]), img_scores=torch.tensor([0.8, 0.1, 0.1]))]
+
+
+def test_corloc_metric_scores_a_detectors_own_boxes_from_objects_or_a_detection_batch():
+    batch, _, _ = make_batch()
+    detection_batch = {key: value for key, value in batch.items() if key != 'objects'}
+    detection_batch.update(boxes=[o['boxes'] for o in batch['objects']],
+                           labels=[o['labels'] for o in batch['objects']],
+                           difficult=[o['difficult'] for o in batch['objects']])
+    for source in (batch, detection_batch):
+        metric = EVALUATORS.build(dict(type='CorLocMetric'))
+        metric.set_context(EvalContext(class_names=('cat', 'dog', 'cow')))
+        metric.process(source, detector_preds())
+        out = metric.compute()
+        assert (out['loc/corloc/dog'], out['loc/corloc/cat']) == (1.0, 0.0)
+        assert out['loc/corloc'] == 0.5
+        # dog: its one object found first (AP 1); cat: both cat boxes are false positives (AP 0)
+        assert out['loc/mAP'] == pytest.approx(0.5)
+    with pytest.raises(ConfigError, match='img_scores'):
+        metric.process(batch, [{key: v for key, v in pred.items() if key != 'img_scores'}
+                               for pred in detector_preds()])
+
+
 def test_overlay_blends_colour_where_the_map_is_hot():
     image = np.full((40, 60, 3), 128, np.uint8)
     heatmap = np.zeros((4, 6))

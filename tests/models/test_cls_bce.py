@@ -1,4 +1,4 @@
-"""BCE-with-logits: difficult masking with avg_factor, reductions, loss_weight."""
+"""Binary cross-entropy, on logits and on probabilities: difficult masking with avg_factor, reductions, loss_weight."""
 import math
 
 import pytest
@@ -50,3 +50,22 @@ def test_all_masked_batch_gives_zero_not_nan():
 def test_shape_mismatch_is_an_error():
     with pytest.raises(ValueError, match='same shape'):
         LOSSES.build(dict(type='BCEWithLogitsLoss'))(torch.zeros(2, 3), torch.zeros(2, 4))
+
+
+def test_bce_on_probabilities_matches_the_formula_and_masks_difficult_entries():
+    loss_fn = LOSSES.build(dict(type='BCELoss', loss_weight=2.0))
+    probs = torch.tensor([[0.9, 0.2], [0.0, 1.0]])        # exact 0 and 1: finite (log clamped)
+    target = torch.tensor([[1.0, 0.0], [1.0, 1.0]])
+    weight = torch.tensor([[1.0, 1.0], [0.0, 1.0]])       # the 0-against-1 entry is difficult
+    loss = loss_fn(probs, target, weight=weight, avg_factor=weight.sum())
+    assert loss.item() == pytest.approx(2 * (-math.log(0.9) - math.log(0.8) + 0.0) / 3, rel=1e-5)
+    unmasked = loss_fn(probs, target)
+    assert unmasked.item() == pytest.approx(2 * (-math.log(0.9) - math.log(0.8) + 100) / 4, rel=1e-5)
+
+
+def test_bce_on_probabilities_runs_under_autocast():
+    with torch.autocast('cpu', dtype=torch.bfloat16):
+        probs = torch.tensor([0.3, 0.6]).to(torch.bfloat16)
+        loss = LOSSES.build(dict(type='BCELoss'))(probs, torch.tensor([0.0, 1.0]))
+    expected = (-math.log(1 - probs[0].float().item()) - math.log(probs[1].float().item())) / 2
+    assert loss.dtype == torch.float32 and loss.item() == pytest.approx(expected, rel=1e-5)

@@ -26,7 +26,7 @@ def test_every_backbone_returns_a_tuple_of_levels(cfg, size):
 
 
 def test_every_registered_head_is_a_base_head():
-    for name in ('LinearClsHead', 'LocalizerHead', 'FCOSHead'):
+    for name in ('LinearClsHead', 'LocalizerHead', 'FCOSHead', 'WSDDNHead'):
         assert issubclass(HEADS.get(name), BaseHead), name
 
 
@@ -70,7 +70,18 @@ def fcos():
                        labels=[torch.tensor([1]), torch.zeros(0, dtype=torch.long)])
 
 
-@pytest.mark.parametrize('build', [classifier, localizer, fcos], ids=['classifier', 'localizer', 'fcos'])
+def wsddn():
+    model = MODELS.build(dict(
+        type='WSDDN', backbone=dict(type='AlexNetFeatures', widths=(8,) * 5),
+        head=dict(type='WSDDNHead', num_classes=3, in_channels=8, fc_channels=16, refine_times=1)))
+    return model, dict(images=torch.randn(2, 3, 64, 64),
+                       proposals=[torch.tensor([[0., 0., 40., 40.], [8., 8., 60., 50.]]),
+                                  torch.tensor([[4., 4., 30., 60.]])],
+                       labels=torch.tensor([[1., 0., 0.], [0., 1., 1.]]))
+
+
+@pytest.mark.parametrize('build', [classifier, localizer, fcos, wsddn],
+                         ids=['classifier', 'localizer', 'fcos', 'wsddn'])
 def test_models_extract_features_and_call_only_the_head_pair(build, monkeypatch):
     model, batch = build()
     feats = model.extract_feat(batch['images'])
@@ -147,8 +158,10 @@ def test_frozen_stages_means_the_same_in_every_backbone(cfg, stem, first_stage, 
     (BACKBONES, dict(type='AlexNetFeatures', widths=(8, 8))),
     (HEADS, dict(type='LocalizerHead', pooling='median')),
     (HEADS, dict(type='FCOSHead', num_classes=3, in_channels=8, reg_activation='softplus')),
+    (HEADS, dict(type='WSDDNHead', num_classes=3, roi_op='roi_max')),
     (LOSSES, dict(type='BCEWithLogitsLoss', reduction='average')),
     (LOSSES, dict(type='CrossEntropyLoss', reduction='average')),
+    (LOSSES, dict(type='BCELoss', reduction='average')),
 ])
 def test_a_wrong_config_value_is_a_config_error(registry, cfg):
     with pytest.raises(ConfigError):

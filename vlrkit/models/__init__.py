@@ -2,3 +2,4 @@
 from . import backbones, classifier, heads, losses, necks  # noqa: F401
 from . import localizer  # noqa: F401
 from . import fcos  # noqa: F401
+from . import wsddn  # noqa: F401

@@ -14,6 +14,12 @@ Two scores, two questions:
   (image score ≥ ``det_score_thr``), never from ground truth, and ranked across images by
   ``image score × sigmoid(region peak) / sigmoid(map peak)``: the best region of a class carries
   the image-level confidence, weaker regions proportionally less.
+
+A weakly-supervised *detector* (WSDDN) predicts boxes itself: ``boxes`` (D, 4) in original
+pixels, ``scores`` (D,), ``labels`` (D,) and its image-level ``img_scores`` (K,). Its CorLoc takes
+the best of its boxes for each ground-truth class and its mAP all of them, as they are; its
+annotated objects come from ``objects`` or, in a detection batch, from ``boxes`` / ``labels`` /
+``difficult``.
 """
 import numpy as np
 import torch
@@ -96,16 +102,20 @@ class CorLocMetric(BaseMetric):
         self.iou_thr, self.det_score_thr, self.with_map = iou_thr, det_score_thr, with_map
 
     def process(self, batch, preds):
-        if 'objects' not in batch:
+        if 'objects' not in batch and 'boxes' not in batch:
             raise ConfigError("CorLocMetric needs the annotated boxes of each image under "
-                              "batch['objects']; use a VOCDataset in classification mode whose "
-                              "pipeline ends with PackSample (it packs 'objects').")
+                              "batch['objects'] (or a detection batch's 'boxes'); use a VOCDataset "
+                              "in classification mode whose pipeline ends with PackSample (it "
+                              "packs 'objects').")
         input_shape = tuple(batch['images'].shape[-2:])
         for index, pred in enumerate(preds):
+            annotation = objects_in_original_pixels(image_objects(batch, index),
+                                                    image_pair(batch, 'scale_factor', index))
+            if 'boxes' in pred:
+                self.results.append(self.detector_entry(pred, annotation))
+                continue
             maps = class_map_logits(pred)
             scores = to_numpy(pred['scores']).astype(np.float32)
-            annotation = objects_in_original_pixels(batch['objects'][index],
-                                                    image_pair(batch, 'scale_factor', index))
             geometry = dict(input_shape=input_shape, img_shape=image_shape(batch, 'img_shape', index),
                             ori_shape=image_shape(batch, 'ori_shape', index),
                             rel_threshold=self.rel_threshold,
@@ -128,6 +138,23 @@ class CorLocMetric(BaseMetric):
                 entry['det'] = per_class_lists(dets, num_classes)
             self.results.append(entry)
 
+    def detector_entry(self, pred, annotation):
+        """A detector's own boxes: the best box of each ground-truth class for CorLoc, all of its
+        boxes for mAP (scores as predicted)."""
+        if 'img_scores' not in pred:
+            raise ConfigError(f"CorLocMetric scores a detector's boxes with its image-level class "
+                              f"scores 'img_scores' (K,) beside them; the model gave {sorted(pred)}")
+        num_classes = len(to_numpy(pred['img_scores']).reshape(-1))
+        dets = dict(boxes=to_numpy(pred['boxes']).astype(np.float32).reshape(-1, 4),
+                    scores=to_numpy(pred['scores']).astype(np.float32).reshape(-1),
+                    labels=to_numpy(pred['labels']).astype(np.int64).reshape(-1))
+        entry = dict(annotation=annotation,
+                     loc=per_class_lists(of_classes(dets, np.unique(annotation['labels'])),
+                                         num_classes))
+        if self.with_map:
+            entry['det'] = per_class_lists(dets, num_classes)
+        return entry
+
     def compute_metrics(self, results):
         annotations = [r['annotation'] for r in results]
         num_classes = len(results[0]['loc']) if results else len(self.class_names or ())
@@ -141,6 +168,17 @@ class CorLocMetric(BaseMetric):
             mean_ap, _ = voc_map([r['det'] for r in results], annotations, iou_thr=self.iou_thr)
             metrics['mAP'] = float(mean_ap)
         return metrics
+
+
+def image_objects(batch, index):
+    """Image ``index``'s annotated objects: a classification batch's ``objects`` entry, or a
+    detection batch's per-object ``boxes`` / ``labels`` / ``difficult``."""
+    if 'objects' in batch:
+        return batch['objects'][index]
+    objects = dict(boxes=batch['boxes'][index], labels=batch['labels'][index])
+    if 'difficult' in batch:
+        objects['difficult'] = batch['difficult'][index]
+    return objects
 
 
 def image_shape(batch, key, index):

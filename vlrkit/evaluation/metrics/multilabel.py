@@ -2,6 +2,9 @@
 
 Both collect, per image, the predicted ``scores`` (K,) with the batch's multi-hot ``labels`` (K,) and
 ``difficult`` mask (K,), and compute over the whole split with ``evaluation/functional/multilabel``.
+A detector trained from image labels (WSDDN) is scored the same way: its predictions' ``scores``
+belong to its boxes, so its image-level class scores are ``img_scores``, and a detection batch's
+``labels`` belong to its objects, so its image labels are ``img_labels`` / ``img_difficult``.
 """
 import logging
 import math
@@ -22,15 +25,18 @@ class _MultiLabelMetric(BaseMetric):
     """Shared ``process``: one (scores, labels, difficult) triple per image."""
 
     def process(self, batch, preds):
-        labels = batch['labels']
-        difficult = batch.get('difficult')
+        if 'img_labels' in batch:
+            labels, difficult = batch['img_labels'], batch.get('img_difficult')
+        else:
+            labels, difficult = batch['labels'], batch.get('difficult')
         for i, pred in enumerate(preds):
             target = to_numpy(labels[i])
             if target.ndim != 1:
                 raise ConfigError(f'{type(self).__name__} needs multi-hot (K,) labels per image, got shape '
                                  f'{target.shape}; single-label data wants the Accuracy evaluator')
             mask = np.zeros(target.shape, bool) if difficult is None else to_numpy(difficult[i]).astype(bool)
-            self.results.append((to_numpy(pred['scores']), target, mask))
+            scores = pred['img_scores'] if 'img_scores' in pred else pred['scores']
+            self.results.append((to_numpy(scores), target, mask))
 
     @staticmethod
     def _stack(results):

@@ -1,4 +1,4 @@
-"""Binary cross-entropy on logits, with per-entry weights and an averaging factor.
+"""Binary cross-entropy on logits or on probabilities, with per-entry weights and an averaging factor.
 
 Multi-label VOC classification weights each (image, class) entry with ``~difficult`` and averages
 over the valid entries (``avg_factor = weight.sum()``), as the 2020 course recipe does: a class present only
@@ -41,6 +41,41 @@ class BCEWithLogitsLoss(nn.Module):
                              f'{tuple(target.shape)} must have the same shape')
         loss = F.binary_cross_entropy_with_logits(pred, target.to(pred.dtype), reduction='none',
                                                   pos_weight=self.pos_weight)
+        if weight is not None:
+            weight = weight.to(loss.dtype)
+        return self.loss_weight * weighted_reduce(loss, weight, self.reduction, avg_factor)
+
+
+@LOSSES.register_module()
+class BCELoss(nn.Module):
+    """``loss_weight * reduce(weight * BCE(pred, target))`` for ``pred`` already in [0, 1].
+
+    For scores that are not a sigmoid of one logit: WSDDN's image score is a sum of region
+    probabilities clamped to [0, 1], so there is no logit to hand to BCEWithLogitsLoss. The log is
+    clamped at -100 as torch's ``binary_cross_entropy`` does (a score of exactly 0 or 1 gives a
+    finite loss), and computed in float32 by hand because torch's BCE refuses to run under autocast.
+
+    Args:
+        reduction: 'mean', 'sum' or 'none'.
+        loss_weight: multiplier of the result.
+
+    Shapes: pred (N, K) probabilities (or any shape), target same shape in [0, 1], weight broadcastable.
+    """
+
+    def __init__(self, reduction='mean', loss_weight=1.0):
+        super().__init__()
+        if reduction not in REDUCTIONS:
+            raise ConfigError(f'BCELoss reduction={reduction!r}; choose one of {REDUCTIONS}')
+        self.reduction = reduction
+        self.loss_weight = loss_weight
+
+    def forward(self, pred, target, weight=None, avg_factor=None):
+        if pred.shape != target.shape:
+            raise ValueError(f'BCELoss: pred {tuple(pred.shape)} and target {tuple(target.shape)} '
+                             'must have the same shape')
+        pred, target = pred.float(), target.float()
+        loss = -(target * torch.log(pred).clamp(min=-100)
+                 + (1 - target) * torch.log(1 - pred).clamp(min=-100))
         if weight is not None:
             weight = weight.to(loss.dtype)
         return self.loss_weight * weighted_reduce(loss, weight, self.reduction, avg_factor)
