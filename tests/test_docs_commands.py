@@ -8,7 +8,9 @@ entry of its config: tiny data (the generated demo data, the real VOC sample pho
 tests/data), no ImageNet file, a few iterations. A command that cannot run here is in ``SKIPPED``
 with the reason; a command in neither fails ``test_every_doc_command_runs_or_is_skipped``.
 """
+import os
 import shutil
+import sys
 
 import pytest
 
@@ -109,14 +111,15 @@ VOC_DATA = [*loaders('dataset.data_root', '{voc}'), *loaders('num_workers', 0),
             'model.backbone.pretrained=None']
 TWO_ITERS = ['train_cfg.max_iters=2', 'train_cfg.val_interval=2', 'default_hooks.checkpoint.interval=2',
              'train_dataloader.batch_size=2']
+FINAL_EVAL_ONLY = ['train_cfg.val_interval=24', 'default_hooks.checkpoint.interval=24']
 ONE_EPOCH = ['train_cfg.max_epochs=1', 'train_cfg.val_interval=1', 'default_hooks.checkpoint.interval=1']
 SHORTER = {
     'configs/simple_cnn/simple_cnn_digits.py': DIGITS,
     'configs/analysis/simple_cnn_digits_analysis.py': DIGITS,
     'configs/fcos/fcos_r18_fpn_demo.py': DEMO_DATA + TWO_ITERS,
     'configs/fcos_voc.py': VOC_DATA + TWO_ITERS,
-    'configs/localizer/localizer_alexnet_demo.py': DEMO_DATA,
-    'configs/localizer/localizer_alexnet_robust_demo.py': DEMO_DATA,
+    'configs/localizer/localizer_alexnet_demo.py': DEMO_DATA + FINAL_EVAL_ONLY,
+    'configs/localizer/localizer_alexnet_robust_demo.py': DEMO_DATA + FINAL_EVAL_ONLY,
     'configs/localizer/localizer_alexnet_voc.py': VOC_DATA + ONE_EPOCH,
     'configs/simple_cnn/simple_cnn_voc_demo.py': DEMO_DATA,
     'configs/resnet/resnet18_voc.py': VOC_DATA + ONE_EPOCH,
@@ -174,6 +177,33 @@ def test_doc_page_commands_run(page, tmp_path, monkeypatch, capsys, tiny_demo_ro
                              f'{output.out[-3000:]}\n{output.err[-3000:]}')
 
 
+def doc_cfg_options(args):
+    """The values the command itself gives ``--cfg-options`` (up to the next ``--flag``)."""
+    options, taking = [], False
+    for arg in args:
+        if arg.startswith('--'):
+            taking = arg == '--cfg-options'
+        elif taking:
+            options.append(arg)
+    return options
+
+
+RUN_WITH_CFG_OPTIONS = [pytest.param(c, id=f'{page}:{c.line}') for page, commands in COMMANDS.items()
+                        for c in commands if c.tool and (page, c.text) not in SKIPPED
+                        and takes_cfg_options(c.tool)]
+
+
+@pytest.mark.parametrize('command', RUN_WITH_CFG_OPTIONS)
+def test_doc_command_config_loads(command):
+    """Fast, in the default suite for the slow pages too: each run command's config loads with the
+    command's own --cfg-options and the SHORTER ones."""
+    from vlrkit.config import load_config, parse_cfg_options
+    roots = dict(demo='data/demo/VOCdevkit', voc=VOC_SAMPLES)
+    options = doc_cfg_options(command.tool_args) + shortening(command, roots)[1:]
+    cfg = load_config(REPO / command.tool_args[0], cfg_options=parse_cfg_options(options))
+    assert cfg.get('model'), f'{command.tool_args[0]} has no model'
+
+
 def test_every_doc_command_runs_or_is_skipped():
     """A command added to the docs is either a tool command the page test runs or in SKIPPED."""
     documented = {(page, c.text) for page, commands in COMMANDS.items() for c in commands}
@@ -186,3 +216,49 @@ def test_every_doc_command_runs_or_is_skipped():
                 assert command.tool_args[0] in SHORTER, f'{page}:{command.line}: add its config to SHORTER'
     stale = [key for key in SKIPPED if key not in documented]
     assert not stale, f'SKIPPED names commands no page has (any more): {stale}'
+
+
+def test_shell_lines_split_as_a_shell_splits_them():
+    page = '\n'.join([
+        'Some text.', '```bash',
+        'OMP_NUM_THREADS=1 PYTHONPATH=. python tools/train.py a.py \\',
+        '    --cfg-options "k=[dict(type=\'X\', a=(1, 2))]"   # a comment',
+        'pip install -e . && python tools/test.py a.py w.pth ; vlrkit-infer a.py b.pth',
+        '```', '```python', 'print("not a shell line")', '```', ''])
+    commands = shell_commands(page, 'page.md')
+    assert [c.line for c in commands] == [3, 5, 5, 5]
+    train, pip, test, infer = commands
+    assert train.env == {'OMP_NUM_THREADS': '1', 'PYTHONPATH': '.'}
+    assert train.tool == 'tools/train.py'
+    assert train.tool_args == ['a.py', '--cfg-options', "k=[dict(type='X', a=(1, 2))]"]
+    assert pip.tool is None and pip.text == 'pip install -e .'
+    assert test.tool == 'tools/test.py' and test.tool_args == ['a.py', 'w.pth']
+    assert infer.tool == 'tools/infer.py' and infer.tool_args == ['a.py', 'b.pth']
+
+
+def test_unquoted_file_patterns_expand_as_in_bash(tmp_path):
+    (tmp_path / 'w').mkdir()
+    (tmp_path / 'w' / 'best_3.pth').touch()
+    command, = shell_commands('```bash\npython tools/test.py a.py w/best_*.pth "w/*.pth" w/no_*.pth\n```\n')
+    assert command.expanded_args(tmp_path) == ['a.py', 'w/best_3.pth', 'w/*.pth', 'w/no_*.pth']
+
+
+def test_shell_syntax_the_tests_cannot_run_is_refused():
+    with pytest.raises(ValueError, match=r"'\|'"):
+        shell_commands('```bash\npython tools/train.py a.py | tee train.log\n```\n', 'page.md')
+
+
+def test_a_tool_runs_in_process_with_the_command_environment(tmp_path, monkeypatch, capsys):
+    (tmp_path / 'tools').mkdir()
+    (tmp_path / 'doc_probe_module.py').write_text('VALUE = 7\n')
+    (tmp_path / 'tools' / 'probe.py').write_text(
+        'import os, sys\nimport doc_probe_module\n'
+        'print(os.environ["GREETING"], doc_probe_module.VALUE, sys.argv[1:], os.getcwd())\n'
+        'sys.exit(3)\n')
+    command, = shell_commands('```bash\nGREETING=hi PYTHONPATH=. python tools/probe.py a "b c"\n```\n')
+    path_before = list(sys.path)
+    status = run_tool_in_process(command.tool, command.expanded_args(tmp_path), command.env,
+                                 tmp_path, monkeypatch)
+    assert status == 3
+    assert capsys.readouterr().out == f"hi 7 ['a', 'b c'] {tmp_path}\n"
+    assert 'GREETING' not in os.environ and sys.path == path_before
