@@ -1,7 +1,8 @@
 """Every ```python block in docs/ runs, so the documentation cannot rot.
 
 Blocks of one page run in order in one namespace, in a fresh temporary directory that holds
-symlinks to the repository's ``configs`` and ``tools``; ```bash blocks are shown, not run.
+symlinks to the repository's ``configs`` and ``tools``; the ```bash blocks' commands run in
+test_docs_commands.py.
 """
 import re
 

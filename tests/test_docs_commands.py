@@ -1,0 +1,266 @@
+"""Every shell command in README.md and docs/ runs as written, shortened only by --cfg-options.
+
+The commands of one page run in page order in one fresh working directory (holding symlinks to
+``configs`` and ``tools``), so a page's ``train`` writes the ``work_dirs/...`` checkpoint its
+``test``, ``infer`` and ``analyze`` commands read. A command runs with exit status 0 or the test
+fails with its output. What a tool that takes ``--cfg-options`` gets appended is the ``SHORTER``
+entry of its config: tiny data (the generated demo data, the real VOC sample photos in
+tests/data), no ImageNet file, a few iterations. A command that cannot run here is in ``SKIPPED``
+with the reason; a command in neither fails ``test_every_doc_command_runs_or_is_skipped``.
+"""
+import os
+import shutil
+import sys
+
+import pytest
+
+from helpers import REPO
+from helpers.doc_commands import run_tool_in_process, shell_commands
+
+VOC_SAMPLES = REPO / 'tests' / 'data' / 'voc-samples' / 'VOCdevkit'
+PAGES = [REPO / 'README.md', *sorted((REPO / 'docs').glob('*.md'))]
+COMMANDS = {str(p.relative_to(REPO)): shell_commands(p.read_text(), str(p.relative_to(REPO)))
+            for p in PAGES}
+
+INSTALLS = 'installs packages into the environment; the tests run from this checkout'
+VOC_DOWNLOAD = 'downloads the full VOC2007 (network); the VOC commands run on tests/data/voc-samples'
+BENCHMARK = ('a benchmark: a fixed measurement of minutes that takes no --cfg-options; '
+             'its numbers are the page')
+IMAGENET_FILE = 'needs the ImageNet weights file the wget above downloads (network)'
+SKIPPED = {
+    ('README.md', 'pip install -e .'): INSTALLS,
+    ('README.md', 'pip install -e .[dev]'): INSTALLS,
+    ('README.md', 'python -m pytest'): 'the whole test suite, this test among it',
+    ('docs/get_started.md', 'pip install -e .[dev]'): INSTALLS,
+    ('docs/get_started.md', 'tensorboard --logdir work_dirs/simple_cnn_digits/tensorboard'):
+        'starts a web server that runs until stopped',
+    ('docs/get_started.md', 'tools/dist_train.sh configs/simple_cnn/simple_cnn_digits.py 2'):
+        'torchrun with two processes: tests/engine/test_engine_resume_ddp.py trains under torchrun',
+    ('docs/datasets.md', 'mkdir -p data'): VOC_DOWNLOAD,
+    ('docs/datasets.md', 'cd data'): VOC_DOWNLOAD,
+    ('docs/datasets.md', 'wget http://host.robots.ox.ac.uk/pascal/VOC/voc2007/VOCtrainval_06-Nov-2007.tar'):
+        VOC_DOWNLOAD,
+    ('docs/datasets.md', 'wget http://host.robots.ox.ac.uk/pascal/VOC/voc2007/VOCtest_06-Nov-2007.tar'):
+        VOC_DOWNLOAD,
+    ('docs/datasets.md', 'tar xf VOCtrainval_06-Nov-2007.tar'): VOC_DOWNLOAD,
+    ('docs/datasets.md', 'tar xf VOCtest_06-Nov-2007.tar'): VOC_DOWNLOAD,
+    ('docs/voc_classification.md', 'wget https://download.pytorch.org/models/resnet18-f37072fd.pth'):
+        IMAGENET_FILE,
+    ('docs/voc_classification.md', 'mkdir -p ~/.cache/torch/hub/checkpoints'): IMAGENET_FILE,
+    ('docs/voc_classification.md', 'cp resnet18-f37072fd.pth ~/.cache/torch/hub/checkpoints/'):
+        IMAGENET_FILE,
+    ('docs/voc_classification.md', 'python tools/train.py configs/resnet/resnet18_imagenet_voc.py'):
+        IMAGENET_FILE,
+    ('docs/voc_classification.md', 'python tools/train.py configs/resnet/resnet18_imagenet_voc.py '
+                                   '--cfg-options model.backbone.pretrained=/data/weights/resnet18-f37072fd.pth'):
+        'needs the ImageNet weights file at /data/weights (network)',
+    ('docs/analysis.md', 'python tools/analyze.py configs/analysis/resnet18_voc_analysis.py '
+                         'work_dirs/resnet18_imagenet_voc/epoch_10.pth --cfg-options '
+                         'analysis.2.checkpoints.scratch=work_dirs/resnet18_voc/epoch_50.pth'):
+        'needs an ImageNet-initialised and a scratch ResNet-18 VOC training, not on this page',
+    ('docs/localizer.md', 'python tools/benchmark.py localizer_demo'): BENCHMARK,
+    ('docs/benchmarks.md', 'rm -rf work_dirs/simple_cnn_digits'):
+        'prepares the timed run below (skipped); get_started.md runs this training',
+    ('docs/benchmarks.md', '/usr/bin/time -f wall %e s python tools/train.py '
+                           'configs/simple_cnn/simple_cnn_digits.py'):
+        'the measurement itself: the full training, timed; get_started.md runs this training',
+    ('docs/benchmarks.md', 'python tools/benchmark.py runner_overhead'): BENCHMARK,
+    ('docs/benchmarks.md', 'OMP_NUM_THREADS=1 python tools/benchmark.py runner_overhead'): BENCHMARK,
+    ('docs/benchmarks.md', 'python tools/benchmark.py voc_map_speed'): BENCHMARK,
+    ('docs/benchmarks.md', 'python tools/benchmark.py fcos_demo --minutes 10 --evals 4'): BENCHMARK,
+    ('docs/benchmarks.md', 'python tools/make_demo_data.py --out /tmp/demo_v2'):
+        'the data of the benchmarks beside it (skipped); datasets.md runs this command',
+    ('docs/benchmarks.md', 'python tools/benchmark.py localizer_demo --data-root /tmp/demo_v2/VOCdevkit '
+                           '--work-dir /tmp/bench_loc --figure docs/images/localizer_before_after.png'):
+        BENCHMARK,
+    ('docs/benchmarks.md', 'python -m pytest -m slow tests/test_loc_demo.py'):
+        'a slow test of this suite (minutes)',
+    ('docs/benchmarks.md', 'python tools/test.py configs/localizer/localizer_alexnet_demo.py '
+                           '/tmp/bench_loc/plain/epoch_24.pth --cfg-options test_evaluator.2.rel_threshold=T'):
+        'a template (T: a threshold of the table) on the checkpoint of the localizer_demo benchmark',
+    ('docs/benchmarks.md', 'python tools/test.py configs/localizer/localizer_alexnet_robust_demo.py '
+                           'work_dirs/r_0.5/epoch_24.pth --cfg-options model.head.lse_r=0.5 '
+                           'model.flip_test=False test_evaluator.2.background_quantile=0.5 '
+                           'test_evaluator.2.rel_threshold=0.65'):
+        'the checkpoint of the r=0.5 run of the sweep template below',
+    ('docs/benchmarks.md', 'python tools/train.py configs/localizer/localizer_alexnet_robust_demo.py '
+                           '--work-dir work_dirs/r_R --cfg-options model.head.lse_r=R'):
+        'a template: R is each value of the sweep table',
+    ('docs/benchmarks.md', 'python tools/test.py configs/localizer/localizer_alexnet_robust_demo.py '
+                           'work_dirs/r_R/epoch_24.pth --cfg-options model.head.lse_r=R '
+                           'test_evaluator.2.rel_threshold=T'):
+        'a template: R and T are the values of the sweep table',
+    ('docs/benchmarks.md', 'python tools/benchmark.py demo_classification --models simple_cnn convnet '
+                           'resnet18 --data-root /tmp/demo_v2/VOCdevkit'): BENCHMARK,
+    ('docs/benchmarks.md', 'python tools/benchmark.py demo_classification --models caffenet '
+                           '--data-root /tmp/demo_v2/VOCdevkit'): BENCHMARK,
+}
+
+
+def loaders(key, value):
+    return [f'{split}_dataloader.{key}={value}' for split in ('train', 'val', 'test')]
+
+
+# What each config gets appended: {demo} is a demo VOCdevkit of 8 + 4 images, {voc} the real VOC
+# sample photos. Epoch-based schedules keep their epochs on tiny data, so the checkpoint names the
+# docs give (epoch_5.pth) exist; iteration-based ones stop after 2.
+DIGITS = ['train_dataloader.dataset.test_size=0.95', 'val_dataloader.dataset.test_size=0.05',
+          'test_dataloader.dataset.test_size=0.05']
+DEMO_DATA = [*loaders('dataset.data_root', '{demo}'), *loaders('num_workers', 0)]
+VOC_DATA = [*loaders('dataset.data_root', '{voc}'), *loaders('num_workers', 0),
+            'model.backbone.pretrained=None']
+TWO_ITERS = ['train_cfg.max_iters=2', 'train_cfg.val_interval=2', 'default_hooks.checkpoint.interval=2',
+             'train_dataloader.batch_size=2']
+FINAL_EVAL_ONLY = ['train_cfg.val_interval=24', 'default_hooks.checkpoint.interval=24']
+ONE_EPOCH = ['train_cfg.max_epochs=1', 'train_cfg.val_interval=1', 'default_hooks.checkpoint.interval=1']
+SHORTER = {
+    'configs/simple_cnn/simple_cnn_digits.py': DIGITS,
+    'configs/analysis/simple_cnn_digits_analysis.py': DIGITS,
+    'configs/fcos/fcos_r18_fpn_demo.py': DEMO_DATA + TWO_ITERS,
+    'configs/fcos_voc.py': VOC_DATA + TWO_ITERS,
+    'configs/localizer/localizer_alexnet_demo.py': DEMO_DATA + FINAL_EVAL_ONLY,
+    'configs/localizer/localizer_alexnet_robust_demo.py': DEMO_DATA + FINAL_EVAL_ONLY,
+    'configs/localizer/localizer_alexnet_voc.py': VOC_DATA + ONE_EPOCH,
+    'configs/simple_cnn/simple_cnn_voc_demo.py': DEMO_DATA,
+    'configs/resnet/resnet18_voc.py': VOC_DATA + ONE_EPOCH,
+}
+
+# Files a page's commands take as the user's own input.
+JPEGS = VOC_SAMPLES / 'VOC2007' / 'JPEGImages'
+USER_FILES = {'docs/inference.md': {'my_photos': JPEGS, 'street.jpg': JPEGS / '000001.jpg'}}
+
+# Pages whose commands take more than ~10 s together (trainings, the full demo data).
+# Measured on a quiet 2-core machine: localizer 73 s, voc_classification 14 s, datasets 13 s (the
+# full demo data), README and fcos 8 s each (their FCOS demo training is get_started's too).
+SLOW_PAGES = {'README.md', 'docs/fcos.md', 'docs/localizer.md', 'docs/voc_classification.md',
+              'docs/datasets.md'}
+
+
+def takes_cfg_options(tool):
+    return 'add_config_arguments' in (REPO / tool).read_text()
+
+
+def shortening(command, roots):
+    if not takes_cfg_options(command.tool):
+        return []
+    config = command.tool_args[0]
+    assert config in SHORTER, (f'{command.page}:{command.line} runs {config}: say in SHORTER how '
+                               f'the docs tests shorten it')
+    return ['--cfg-options', *(option.format(**roots) for option in SHORTER[config])]
+
+
+@pytest.fixture(scope='module')
+def tiny_demo_root(tmp_path_factory):
+    from vlrkit.datasets.demo_data import make_demo_voc
+    return make_demo_voc(tmp_path_factory.mktemp('docs_demo') / 'VOCdevkit', num_trainval=8,
+                         num_test=4, image_size=128, seed=0)
+
+
+def page_param(page):
+    marks = [pytest.mark.slow] if page in SLOW_PAGES else []
+    return pytest.param(page, marks=marks, id=page)
+
+
+@pytest.mark.parametrize('page', [page_param(p) for p, commands in COMMANDS.items()
+                                  if any(c.tool and (p, c.text) not in SKIPPED for c in commands)])
+def test_doc_page_commands_run(page, tmp_path, monkeypatch, capsys, tiny_demo_root):
+    for name in ('configs', 'tools'):
+        (tmp_path / name).symlink_to(REPO / name)
+    for name, source in USER_FILES.get(page, {}).items():
+        (shutil.copytree if source.is_dir() else shutil.copy)(source, tmp_path / name)
+    roots = dict(demo=tiny_demo_root, voc=VOC_SAMPLES)
+    for command in COMMANDS[page]:
+        if (page, command.text) in SKIPPED:
+            continue
+        args = command.expanded_args(tmp_path) + shortening(command, roots)
+        status = run_tool_in_process(command.tool, args, command.env, tmp_path, monkeypatch)
+        output = capsys.readouterr()
+        assert status == 0, (f'{page}:{command.line} `{command.text}` exited with {status}:\n'
+                             f'{output.out[-3000:]}\n{output.err[-3000:]}')
+
+
+def doc_cfg_options(args):
+    """The values the command itself gives ``--cfg-options`` (up to the next ``--flag``)."""
+    options, taking = [], False
+    for arg in args:
+        if arg.startswith('--'):
+            taking = arg == '--cfg-options'
+        elif taking:
+            options.append(arg)
+    return options
+
+
+RUN_WITH_CFG_OPTIONS = [pytest.param(c, id=f'{page}:{c.line}') for page, commands in COMMANDS.items()
+                        for c in commands if c.tool and (page, c.text) not in SKIPPED
+                        and takes_cfg_options(c.tool)]
+
+
+@pytest.mark.parametrize('command', RUN_WITH_CFG_OPTIONS)
+def test_doc_command_config_loads(command):
+    """Fast, in the default suite for the slow pages too: each run command's config loads with the
+    command's own --cfg-options and the SHORTER ones."""
+    from vlrkit.config import load_config, parse_cfg_options
+    roots = dict(demo='data/demo/VOCdevkit', voc=VOC_SAMPLES)
+    options = doc_cfg_options(command.tool_args) + shortening(command, roots)[1:]
+    cfg = load_config(REPO / command.tool_args[0], cfg_options=parse_cfg_options(options))
+    assert cfg.get('model'), f'{command.tool_args[0]} has no model'
+
+
+def test_every_doc_command_runs_or_is_skipped():
+    """A command added to the docs is either a tool command the page test runs or in SKIPPED."""
+    documented = {(page, c.text) for page, commands in COMMANDS.items() for c in commands}
+    for page, commands in COMMANDS.items():
+        for command in commands:
+            assert command.tool or (page, command.text) in SKIPPED, (
+                f'{page}:{command.line} `{command.text}` is not a tools/*.py command: run it '
+                f'through a tool, or add it to SKIPPED in {__file__} with the reason')
+            if command.tool and (page, command.text) not in SKIPPED and takes_cfg_options(command.tool):
+                assert command.tool_args[0] in SHORTER, f'{page}:{command.line}: add its config to SHORTER'
+    stale = [key for key in SKIPPED if key not in documented]
+    assert not stale, f'SKIPPED names commands no page has (any more): {stale}'
+
+
+def test_shell_lines_split_as_a_shell_splits_them():
+    page = '\n'.join([
+        'Some text.', '```bash',
+        'OMP_NUM_THREADS=1 PYTHONPATH=. python tools/train.py a.py \\',
+        '    --cfg-options "k=[dict(type=\'X\', a=(1, 2))]"   # a comment',
+        'pip install -e . && python tools/test.py a.py w.pth ; vlrkit-infer a.py b.pth',
+        '```', '```python', 'print("not a shell line")', '```', ''])
+    commands = shell_commands(page, 'page.md')
+    assert [c.line for c in commands] == [3, 5, 5, 5]
+    train, pip, test, infer = commands
+    assert train.env == {'OMP_NUM_THREADS': '1', 'PYTHONPATH': '.'}
+    assert train.tool == 'tools/train.py'
+    assert train.tool_args == ['a.py', '--cfg-options', "k=[dict(type='X', a=(1, 2))]"]
+    assert pip.tool is None and pip.text == 'pip install -e .'
+    assert test.tool == 'tools/test.py' and test.tool_args == ['a.py', 'w.pth']
+    assert infer.tool == 'tools/infer.py' and infer.tool_args == ['a.py', 'b.pth']
+
+
+def test_unquoted_file_patterns_expand_as_in_bash(tmp_path):
+    (tmp_path / 'w').mkdir()
+    (tmp_path / 'w' / 'best_3.pth').touch()
+    command, = shell_commands('```bash\npython tools/test.py a.py w/best_*.pth "w/*.pth" w/no_*.pth\n```\n')
+    assert command.expanded_args(tmp_path) == ['a.py', 'w/best_3.pth', 'w/*.pth', 'w/no_*.pth']
+
+
+def test_shell_syntax_the_tests_cannot_run_is_refused():
+    with pytest.raises(ValueError, match=r"'\|'"):
+        shell_commands('```bash\npython tools/train.py a.py | tee train.log\n```\n', 'page.md')
+
+
+def test_a_tool_runs_in_process_with_the_command_environment(tmp_path, monkeypatch, capsys):
+    (tmp_path / 'tools').mkdir()
+    (tmp_path / 'doc_probe_module.py').write_text('VALUE = 7\n')
+    (tmp_path / 'tools' / 'probe.py').write_text(
+        'import os, sys\nimport doc_probe_module\n'
+        'print(os.environ["GREETING"], doc_probe_module.VALUE, sys.argv[1:], os.getcwd())\n'
+        'sys.exit(3)\n')
+    command, = shell_commands('```bash\nGREETING=hi PYTHONPATH=. python tools/probe.py a "b c"\n```\n')
+    path_before = list(sys.path)
+    status = run_tool_in_process(command.tool, command.expanded_args(tmp_path), command.env,
+                                 tmp_path, monkeypatch)
+    assert status == 3
+    assert capsys.readouterr().out == f"hi 7 ['a', 'b c'] {tmp_path}\n"
+    assert 'GREETING' not in os.environ and sys.path == path_before
