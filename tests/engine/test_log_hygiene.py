@@ -138,3 +138,11 @@ def test_tensorboard_has_time_and_data_time(epoch_run):
 
 def test_format_duration():
     assert [format_duration(s) for s in (4.6, 192, 7500)] == ['5s', '3m12s', '2h05m']
+
+
+def test_test_run_metrics_reach_tensorboard(epoch_run):
+    """A test run's metrics are TensorBoard scalars too, on disk when Runner.test() returns."""
+    runner, _ = epoch_run
+    events = EventAccumulator(str(runner.work_dir / 'tensorboard'))
+    events.Reload()
+    assert {'test/multilabel/mAP', 'test/multilabel/AP/red'} <= set(events.Tags()['scalars'])

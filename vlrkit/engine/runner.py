@@ -247,8 +247,7 @@ class Runner:
             loop.run()
         finally:
             self.call_hook('after_run')
-            if self._writer is not None:
-                self._writer.flush()
+            self._close_writer()
         log_lines(self, [closing_line(self, time.perf_counter() - started)])
         return self.model
 
@@ -299,7 +298,16 @@ class Runner:
         self.call_hook('before_test')
         metrics = self.evaluate(self.test_dataloader, self.test_evaluators)
         self.call_hook('after_test', metrics=metrics)
+        self._close_writer()
         return metrics
+
+    def _close_writer(self):
+        """Flush and close TensorBoard's writer: its background thread would otherwise outlive the
+        run (and write into a work_dir that a relative path no longer names). The next use opens a
+        new one."""
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
 
     @torch.no_grad()
     def evaluate(self, loader, evaluators):

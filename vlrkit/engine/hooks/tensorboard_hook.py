@@ -1,5 +1,5 @@
 """Training scalars (losses, lr, seconds per iteration and waiting for data) and evaluation
-metrics to TensorBoard, on rank 0."""
+metrics (val/ and test/) to TensorBoard, on rank 0."""
 from ...registry import HOOKS
 from .hook import Hook
 
@@ -24,6 +24,13 @@ class TensorBoardHook(Hook):
         runner.writer.add_scalar('train/data_time', runner.data_time, step)
 
     def after_val(self, runner, metrics):
+        self._add_metrics(runner, 'val', metrics)
+
+    def after_test(self, runner, metrics):
+        self._add_metrics(runner, 'test', metrics)
+
+    @staticmethod
+    def _add_metrics(runner, mode, metrics):
         if runner.writer is not None:
             for key, value in metrics.items():
-                runner.writer.add_scalar(f'val/{key}', value, runner.progress.iter)
+                runner.writer.add_scalar(f'{mode}/{key}', value, runner.progress.iter)
