@@ -62,7 +62,7 @@ def read_selective_search_mat(path, top_n=None):
     path = Path(path)
     try:
         data = scipy.io.loadmat(path)
-    except (ValueError, OSError, NotImplementedError) as err:
+    except (scipy.io.matlab.MatReadError, ValueError, OSError, NotImplementedError) as err:
         # NotImplementedError: a MATLAB v7.3 (HDF5) file, which scipy cannot read.
         raise BadInputError(f'{path} is not a MATLAB .mat file scipy can read ({err}); save it '
                             f"with MATLAB's save(..., '-v7') or re-download it. {WHERE_TO_GET}") \
