@@ -206,3 +206,18 @@ def test_a_crop_drops_proposals_left_outside_with_their_scores():
     out = Compose([dict(type='CenterCrop', size=(40, 60))])(painted())  # window x 30..90, y 20..60
     np.testing.assert_array_equal(out['proposal_scores'], np.float32([0.9]))  # [0, 0, 5, 5] gone
     np.testing.assert_array_equal(out['proposals'], [[0, 0, 40, 25]])
+
+
+def test_proposals_are_scaled_to_an_image_the_dataset_cache_shrank(tmp_path, two_images):
+    mat = write_selective_search_mat(tmp_path / 'ss.mat', {
+        'a': (np.float32([[8, 8, 64, 48]]), np.float32([1])),
+        'b': (np.float32([[0, 0, 32, 24]]), np.float32([1]))})
+    dataset = DATASETS.build(dict(
+        type='VOCDataset', data_root=str(two_images), mode='classification',
+        cache=dict(type='memory', size=(24, 32)),
+        pipeline=[dict(type='LoadImage'),
+                  dict(type='LoadProposals', source=dict(type='SelectiveSearchMat', file=str(mat))),
+                  dict(type='PackSample')]))
+    sample = dataset[0]
+    assert sample['image'].shape == (3, 24, 32)
+    torch.testing.assert_close(sample['proposals'], torch.tensor([[4., 4., 32., 24.]]))
