@@ -44,6 +44,9 @@ def _registry(name, location):
 DATASETS = _registry('dataset', 'vlrkit.datasets')
 # Decoded-image caches a dataset's ``cache=`` names ('memory', 'mmap'); built with its image paths.
 IMAGE_CACHES = _registry('image_cache', 'vlrkit.datasets')
+# Region proposals per image ('SelectiveSearchMat' files, computed 'SelectiveSearch'), read by the
+# pipeline's LoadProposals step.
+PROPOSAL_SOURCES = _registry('proposal_source', 'vlrkit.datasets')
 # Pipeline steps applied to one sample dict: loading, geometric (box-aware), photometric, formatting.
 TRANSFORMS = _registry('transform', 'vlrkit.datasets.transforms')
 # Top-level models with the loss / predict / forward contract (classifier, localizer, FCOS).

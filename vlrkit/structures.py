@@ -13,6 +13,10 @@ Sample keys (one image), written by the dataset and its pipeline:
     boxes         detection only: float (M, 4) x1, y1, x2, y2 in pixels of the *input* image
     objects       classification only, optional: dict(boxes (M, 4), labels (M,), difficult (M,)) of
                   the annotated objects, so weakly-supervised models can be scored on localisation
+    proposals     optional, region-based models: float (P, 4) x1, y1, x2, y2 region proposals in
+                  pixels of the *input* image (moved by every geometric transform like boxes)
+    proposal_scores  optional, with proposals: float (P,) the proposal source's score, highest
+                  first-ranked; P differs from image to image
     img_id        str, the dataset's id of the image (VOC file stem, COCO image id, index)
     img_path      str, where the image was read from (optional)
     ori_shape     (h, w) of the image as stored on disk
@@ -21,7 +25,9 @@ Sample keys (one image), written by the dataset and its pipeline:
 
 Batch keys: ``images`` (N, C, H, W), padded with zeros at the bottom/right to the largest image
 of the batch; every other key holds a stacked tensor when all samples agree in shape and the key
-is not per-object, else a list with one entry per image.
+is not per-object, else a list with one entry per image. ``proposals`` and ``proposal_scores``
+are always lists of N tensors ((P_i, 4) and (P_i,)): a batch whose images happen to have the same
+P must not change type.
 
 Prediction keys (one image):
     scores        classification: float (K,) probabilities; detection: float (D,)
@@ -35,6 +41,8 @@ import torch.nn.functional as F
 
 # Keys that hold one entry per object in detection; they never stack across images.
 INSTANCE_KEYS = ('boxes', 'labels', 'difficult')
+# Keys that hold one entry per region proposal, in every task; they never stack either.
+PROPOSAL_KEYS = ('proposals', 'proposal_scores')
 
 
 def pad_stack(images, value=0.0):
@@ -56,7 +64,7 @@ def collate(samples):
         if key == 'image':
             continue
         values = [s[key] for s in samples]
-        per_object = detection and key in INSTANCE_KEYS
+        per_object = (detection and key in INSTANCE_KEYS) or key in PROPOSAL_KEYS
         stackable = all(isinstance(v, torch.Tensor) and v.shape == values[0].shape for v in values)
         batch[key] = torch.stack(values) if stackable and not per_object else values
     return batch

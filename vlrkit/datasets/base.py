@@ -14,6 +14,7 @@ from ..errors import ConfigError
 from ..registry import IMAGE_CACHES
 from .bad_input import BadInputError, BadInputLog
 from .transforms.compose import Compose
+from .transforms.load_proposals import LoadProposals
 from .transforms.loading import LoadImage
 
 
@@ -31,11 +32,17 @@ class AnnotatedImageDataset(torch.utils.data.Dataset):
 
     def build_cache(self):
         """Decode every image once into the configured cache and hand it to the pipeline's
-        ``LoadImage`` (call after data_infos is filled).
+        ``LoadImage``, and hand the image list to its ``LoadProposals`` steps (call after
+        data_infos is filled).
 
         The loading step holds the cache rather than every sample dict carrying it, so the
-        samples stay plain annotation data and the cache is pickled once per worker.
+        samples stay plain annotation data and the cache is pickled once per worker. Proposal
+        sources check (or compute) every image's proposals here, so a wrong proposal file fails
+        at build time, not in the middle of an epoch.
         """
+        for step in self.pipeline.transforms:
+            if isinstance(step, LoadProposals):
+                step.prepare(self.data_infos)
         if self.cache_cfg is None:
             return
         loaders = [t for t in self.pipeline.transforms if isinstance(t, LoadImage)]

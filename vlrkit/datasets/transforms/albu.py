@@ -7,6 +7,8 @@
 Boxes travel in albumentations' ``pascal_voc`` format (x1, y1, x2, y2 pixels, as ours) with the
 object's index as the only label field; objects albumentations drops (outside the crop, or less
 visible than ``min_visibility``) are then dropped from labels, difficult and truncated alike.
+Region proposals ride along after the objects, in the same list, so they move exactly as the
+boxes do; a dropped proposal loses its score too.
 Albumentations draws its own random numbers (not Python's ``random``); pass ``seed=`` for
 reproducible runs.
 """
@@ -14,7 +16,7 @@ import albumentations as A
 import numpy as np
 
 from ...registry import TRANSFORMS
-from .boxes import OBJECT_KEYS
+from .boxes import OBJECT_KEYS, PROPOSAL_KEYS
 
 
 def build_albu(cfg):
@@ -44,18 +46,25 @@ class Albu:
 
     def __call__(self, results):
         img = results['img']
-        boxes = results.get('gt_boxes', np.zeros((0, 4), np.float32))
-        out = self.compose(image=img, bboxes=np.asarray(boxes, np.float32).reshape(-1, 4),
-                           object_index=np.arange(len(boxes)))
+        boxes = np.asarray(results.get('gt_boxes', np.zeros((0, 4))), np.float32).reshape(-1, 4)
+        proposals = np.asarray(results.get('proposals', np.zeros((0, 4))), np.float32).reshape(-1, 4)
+        out = self.compose(image=img, bboxes=np.concatenate([boxes, proposals]),
+                           object_index=np.arange(len(boxes) + len(proposals)))
         new_img = out['image']
         results['img'] = new_img
+        index = np.asarray(out['object_index'], dtype=np.int64)
+        kept = np.asarray(out['bboxes'], np.float32).reshape(-1, 4)
+        is_object = index < len(boxes)  # objects first, then proposals, as passed in
         if 'gt_boxes' in results:
-            keep = np.asarray(out['object_index'], dtype=np.int64)
-            kept_boxes = np.asarray(out['bboxes'], np.float32).reshape(-1, 4)
             for key in OBJECT_KEYS:
                 if key in results and key != 'gt_boxes':
-                    results[key] = results[key][keep]
-            results['gt_boxes'] = kept_boxes
+                    results[key] = results[key][index[is_object]]
+            results['gt_boxes'] = kept[is_object]
+        if 'proposals' in results:
+            for key in PROPOSAL_KEYS:
+                if key in results and key != 'proposals':
+                    results[key] = results[key][index[~is_object] - len(boxes)]
+            results['proposals'] = kept[~is_object]
         (h, w), (new_h, new_w) = img.shape[:2], new_img.shape[:2]
         results['img_shape'] = (new_h, new_w)
         if (h, w) != (new_h, new_w):  # exact for resizes; crops cannot be mapped back anyway

@@ -7,6 +7,10 @@ import numpy as np
 
 # Per-object keys that must be filtered together when a transform drops objects.
 OBJECT_KEYS = ('gt_boxes', 'gt_labels', 'gt_difficult', 'gt_truncated')
+# Per-proposal keys (region proposals, see ``transforms/load_proposals.py``), filtered together too.
+PROPOSAL_KEYS = ('proposals', 'proposal_scores')
+# Every key holding (., 4) boxes in pixels of the current ``img``: the geometry moves them alike.
+BOX_KEYS = ('gt_boxes', 'proposals')
 
 
 def scale_boxes(boxes, sx, sy):
@@ -38,19 +42,35 @@ def keep_objects(results, keep):
             results[key] = results[key][keep]
 
 
+def keep_proposals(results, keep):
+    """Drop the proposals where ``keep`` (P,) is False, with their scores."""
+    for key in PROPOSAL_KEYS:
+        if key in results:
+            results[key] = results[key][keep]
+
+
+def _crop_window(boxes, x0, y0, width, height, min_visibility):
+    """Boxes moved into the window and clipped, and which of them stay (some of it inside, and
+    at least ``min_visibility`` of its area)."""
+    boxes = boxes - np.array([x0, y0, x0, y0], dtype=np.float32)
+    clipped = clip_boxes(boxes, height, width)
+    keep = (clipped[:, 2] > clipped[:, 0]) & (clipped[:, 3] > clipped[:, 1])
+    keep &= box_area(clipped) >= min_visibility * np.maximum(box_area(boxes), 1e-6)
+    return clipped.astype(np.float32), keep
+
+
 def crop_boxes(results, x0, y0, width, height, min_visibility=0.0):
     """Move boxes into a crop window at (x0, y0) of size width x height; drop those left outside.
 
     An object is kept when some of it is inside the crop and the visible fraction of its area is
-    at least ``min_visibility``.
+    at least ``min_visibility``. Proposals move the same way; one with nothing left inside is
+    dropped with its score (``min_visibility`` is about objects, not proposals).
     """
-    if 'gt_boxes' not in results:
-        return
-    boxes = results['gt_boxes'] - np.array([x0, y0, x0, y0], dtype=np.float32)
-    clipped = clip_boxes(boxes, height, width)
-    visible = box_area(clipped)
-    full = box_area(boxes)
-    keep = (clipped[:, 2] > clipped[:, 0]) & (clipped[:, 3] > clipped[:, 1])
-    keep &= visible >= min_visibility * np.maximum(full, 1e-6)
-    results['gt_boxes'] = clipped.astype(np.float32)
-    keep_objects(results, keep)
+    if 'gt_boxes' in results:
+        results['gt_boxes'], keep = _crop_window(results['gt_boxes'], x0, y0, width, height,
+                                                 min_visibility)
+        keep_objects(results, keep)
+    if 'proposals' in results:
+        results['proposals'], keep = _crop_window(results['proposals'], x0, y0, width, height,
+                                                  0.0)
+        keep_proposals(results, keep)

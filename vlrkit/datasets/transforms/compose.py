@@ -11,8 +11,13 @@ Targets, one set per level of annotation (a task uses exactly one label key):
     img_labels    the label key of classification: an int class index (single-label) or
                   float32 (K,) multi-hot (multi-label)                              image
     img_difficult bool (K,), multi-label only: classes present only as difficult    image
+Region proposals (``LoadProposals``), one set per image:
+    proposals     float32 (P, 4) x1, y1, x2, y2 in pixels of the current ``img``    proposals
+    proposal_scores float32 (P,), higher first-ranked                              proposals
 A transform that drops objects drops them from every ``gt_`` key together
-(``boxes.OBJECT_KEYS``); image-level keys never change with the geometry. A classification
+(``boxes.OBJECT_KEYS``), and a dropped proposal loses its score (``boxes.PROPOSAL_KEYS``); every
+geometric transform moves ``proposals`` exactly as ``gt_boxes``; image-level keys never change
+with the geometry. A classification
 dataset may keep its objects (``gt_boxes``...) for weakly-supervised localisation scores.
 
 Image and bookkeeping, every size (h, w):

@@ -5,12 +5,12 @@ import numpy as np
 
 from ...errors import ConfigError
 from ...registry import TRANSFORMS
-from .boxes import flip_boxes
+from .boxes import BOX_KEYS, flip_boxes
 
 
 @TRANSFORMS.register_module()
 class RandomFlip:
-    """Mirror left-right with probability ``prob``; boxes are mirrored with the image.
+    """Mirror left-right with probability ``prob``; boxes and proposals are mirrored with it.
 
     Uses Python's ``random``, which the DataLoader seeds differently in every worker.
     """
@@ -26,8 +26,9 @@ class RandomFlip:
         if flip:
             img = results['img']
             results['img'] = np.ascontiguousarray(img[:, ::-1])
-            if 'gt_boxes' in results:
-                results['gt_boxes'] = flip_boxes(results['gt_boxes'], img.shape[1])
+            for key in BOX_KEYS:
+                if key in results:
+                    results[key] = flip_boxes(results[key], img.shape[1])
         return results
 
     def __repr__(self):

@@ -26,7 +26,9 @@ class PackSample:
     classification, from ``img_labels`` (and ``img_difficult``): ``labels`` a long scalar
     (single-label) or (K,) float multi-hot with ``difficult`` (K,) bool (multi-label), plus
     ``objects`` = dict(boxes, labels, difficult) after the geometric transforms when the dataset
-    kept its objects. The intermediate keys are listed in ``compose.py``.
+    kept its objects. Either task: ``proposals`` (P, 4) float and ``proposal_scores`` (P,)
+    float when a ``LoadProposals`` step gave them. The intermediate keys are listed in
+    ``compose.py``.
     """
 
     def __init__(self, meta_keys=DEFAULT_META_KEYS):
@@ -55,6 +57,11 @@ class PackSample:
             sample.update(self._image_targets(results))
             if 'gt_boxes' in results:
                 sample['objects'] = self._objects(results)
+        if 'proposals' in results:
+            sample['proposals'] = torch.as_tensor(results['proposals'],
+                                                  dtype=torch.float32).reshape(-1, 4)
+            sample['proposal_scores'] = torch.as_tensor(results['proposal_scores'],
+                                                        dtype=torch.float32).reshape(-1)
         for key in self.meta_keys:
             if key in results:
                 value = results[key]

@@ -3,7 +3,7 @@ import cv2
 
 from ...errors import ConfigError
 from ...registry import TRANSFORMS
-from .boxes import clip_boxes, scale_boxes
+from .boxes import BOX_KEYS, clip_boxes, scale_boxes
 
 INTERPOLATIONS = {'nearest': cv2.INTER_NEAREST, 'bilinear': cv2.INTER_LINEAR,
                   'bicubic': cv2.INTER_CUBIC, 'area': cv2.INTER_AREA}
@@ -25,7 +25,8 @@ def rescaled_size(height, width, scale, keep_ratio):
 
 
 def resize_image_and_boxes(results, out_h, out_w, interpolation='bilinear'):
-    """Resize ``results['img']`` to (out_h, out_w) and keep boxes and bookkeeping in step."""
+    """Resize ``results['img']`` to (out_h, out_w) and keep boxes, proposals and bookkeeping in
+    step."""
     img = results['img']
     h, w = img.shape[:2]
     if (h, w) != (out_h, out_w):
@@ -35,8 +36,9 @@ def resize_image_and_boxes(results, out_h, out_w, interpolation='bilinear'):
     results['img_shape'] = (out_h, out_w)
     old_sx, old_sy = results.get('scale_factor', (1.0, 1.0))
     results['scale_factor'] = (old_sx * sx, old_sy * sy)
-    if 'gt_boxes' in results:
-        results['gt_boxes'] = clip_boxes(scale_boxes(results['gt_boxes'], sx, sy), out_h, out_w)
+    for key in BOX_KEYS:
+        if key in results:
+            results[key] = clip_boxes(scale_boxes(results[key], sx, sy), out_h, out_w)
     return results
 
 

@@ -1,0 +1,102 @@
+"""Computed selective search proposals: once per image, cached on disk, recomputed when stale.
+
+The caching is tested with an injected proposal function that counts its calls; the real OpenCV
+search runs only where ``cv2.ximgproc`` (opencv-contrib) is installed.
+"""
+import os
+
+import cv2
+import numpy as np
+import pytest
+
+from vlrkit.datasets.proposals import SelectiveSearch, opencv_selective_search
+from vlrkit.datasets.proposals.selective_search import MissingOpenCVContribError
+from vlrkit.registry import DATASETS
+
+
+class CountingProposer:
+    """Three boxes per image, in pixels of the image it is given; records the sizes it saw."""
+
+    def __init__(self):
+        self.calls = []
+
+    def __call__(self, image, mode):
+        h, w = image.shape[:2]
+        self.calls.append((h, w, mode))
+        return np.float32([[0, 0, w, h], [0, 0, w / 2, h / 2], [w / 4, h / 4, w / 2, h]])
+
+
+def dataset(root, proposer, **source):
+    return DATASETS.build(dict(
+        type='VOCDataset', data_root=str(root), mode='classification',
+        pipeline=[dict(type='LoadImage'),
+                  dict(type='LoadProposals', source=SelectiveSearch(propose_fn=proposer, **source)),
+                  dict(type='PackSample')]))
+
+
+@pytest.fixture
+def three_images(tmp_path, voc_writer):
+    return voc_writer(tmp_path, {name: [('dog', (2, 2, 30, 30), 0)] for name in 'abc'},
+                      size=(64, 48))
+
+
+def test_each_image_is_computed_once_when_the_dataset_is_built(three_images):
+    proposer = CountingProposer()
+    first = dataset(three_images, proposer)
+    assert len(proposer.calls) == 3
+    cache = three_images / 'VOC2007' / 'selective_search_cache' / 'fast_500'
+    assert sorted(p.name for p in cache.iterdir()) == ['a.npz', 'b.npz', 'c.npz']  # no temp files
+    sample = first[1]
+    assert len(proposer.calls) == 3  # read from the cache, not computed again
+    np.testing.assert_array_equal(sample['proposals'][0].numpy(), [0, 0, 64, 48])
+    np.testing.assert_allclose(sample['proposal_scores'].numpy(), [1, 2 / 3, 1 / 3])  # by rank
+    dataset(three_images, proposer)
+    assert len(proposer.calls) == 3  # a second run finds everything cached
+
+
+def test_a_changed_image_is_recomputed_and_only_that_one(three_images):
+    proposer = CountingProposer()
+    dataset(three_images, proposer)
+    image = three_images / 'VOC2007' / 'JPEGImages' / 'b.jpg'
+    stat = image.stat()
+    os.utime(image, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))
+    dataset(three_images, proposer)
+    assert len(proposer.calls) == 4
+
+
+def test_other_parameters_get_their_own_cache_and_a_foreign_entry_is_stale(three_images):
+    proposer = CountingProposer()
+    dataset(three_images, proposer)
+    dataset(three_images, proposer, mode='quality')
+    assert [mode for *_, mode in proposer.calls] == ['fast'] * 3 + ['quality'] * 3
+    cache = three_images / 'VOC2007' / 'selective_search_cache'
+    # An entry copied in from another setting records that setting: it is recomputed, not used.
+    (cache / 'quality_500' / 'a.npz').replace(cache / 'fast_500' / 'a.npz')
+    dataset(three_images, proposer)
+    assert proposer.calls[6:] == [(48, 64, 'fast')]
+
+
+def test_max_side_shrinks_the_search_and_boxes_come_back_in_original_pixels(three_images,
+                                                                           tmp_path):
+    proposer = CountingProposer()
+    sample = dataset(three_images, proposer, max_side=32, top_n=2, cache_dir=tmp_path / 'ss')[0]
+    assert proposer.calls[0][:2] == (24, 32)
+    np.testing.assert_allclose(sample['proposals'].numpy(), [[0, 0, 64, 48], [0, 0, 32, 24]])
+    assert (tmp_path / 'ss' / 'fast_32' / 'a.npz').is_file()
+
+
+def test_without_opencv_contrib_the_error_says_what_to_install(monkeypatch):
+    monkeypatch.delattr(cv2, 'ximgproc', raising=False)
+    with pytest.raises(MissingOpenCVContribError, match=r'pip install "\.\[proposals\]"'):
+        opencv_selective_search(np.zeros((8, 8, 3), np.uint8))
+
+
+def test_real_selective_search_boxes_lie_inside_a_voc_photo(voc_samples_root, tmp_path):
+    pytest.importorskip('cv2.ximgproc')
+    source = SelectiveSearch(mode='fast', top_n=50, max_side=128, cache_dir=tmp_path)
+    img_path = voc_samples_root / 'VOC2007' / 'JPEGImages' / '000001.jpg'
+    height, width = cv2.imread(str(img_path)).shape[:2]
+    boxes, scores = source.get('000001', str(img_path), (height, width))
+    assert 10 <= len(boxes) <= 50 and np.all(np.diff(scores) < 0)
+    assert (boxes[:, :2] >= 0).all() and (boxes[:, 2] <= width).all() and (boxes[:, 3] <= height).all()
+    assert ((boxes[:, 2] > boxes[:, 0]) & (boxes[:, 3] > boxes[:, 1])).all()

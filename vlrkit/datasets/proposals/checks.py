@@ -1,0 +1,56 @@
+"""What makes a set of proposals usable, checked once where they enter the pipeline.
+
+A proposal with NaN coordinates, x2 < x1, or lying outside its image points at a file written for
+another image (or another split): training on it would silently pool the wrong pixels, so it is an
+error naming the file and the image id, not something to clip away.
+"""
+import numpy as np
+
+from ..bad_input import BadInputError
+
+# A proposal may poke out of its image by this many pixels (rounding in proposal tools, as in
+# VOC annotations) and is clipped; anything further out belongs to another image.
+OUTSIDE_TOLERANCE_PX = 1.0
+
+
+def top_by_score(boxes, scores, top_n=None):
+    """The ``top_n`` highest-scoring proposals, highest first (ties keep the source's order)."""
+    order = np.argsort(-scores, kind='stable')
+    if top_n is not None:
+        order = order[:top_n]
+    return boxes[order], scores[order]
+
+
+def check_well_formed(boxes, scores, where):
+    """Raise BadInputError naming ``where`` for NaN/Inf values or a box with x2 < x1 or y2 < y1."""
+    if len(boxes) != len(scores):
+        raise BadInputError(f'{where}: {len(boxes)} boxes but {len(scores)} scores; every '
+                            f'proposal needs one score.')
+    finite = np.isfinite(boxes).all(axis=1) & np.isfinite(scores)
+    if not finite.all():
+        row = int(np.flatnonzero(~finite)[0])
+        raise BadInputError(f'{where}: proposal {row} is {boxes[row].tolist()} with score '
+                            f'{float(scores[row])}: not a finite number. Regenerate the file.')
+    inverted = (boxes[:, 2] < boxes[:, 0]) | (boxes[:, 3] < boxes[:, 1])
+    if inverted.any():
+        row = int(np.flatnonzero(inverted)[0])
+        raise BadInputError(f'{where}: proposal {row} (x1, y1, x2, y2) = {boxes[row].tolist()} '
+                            f'has x2 < x1 or y2 < y1; is the file in another box order?')
+
+
+def check_inside(boxes, ori_shape, where):
+    """Boxes clipped to the (h, w) image; BadInputError naming ``where`` for one further than
+    OUTSIDE_TOLERANCE_PX outside it."""
+    height, width = ori_shape
+    tol = OUTSIDE_TOLERANCE_PX
+    outside = ((boxes[:, 0] < -tol) | (boxes[:, 1] < -tol) | (boxes[:, 2] > width + tol) |
+               (boxes[:, 3] > height + tol))
+    if outside.any():
+        row = int(np.flatnonzero(outside)[0])
+        raise BadInputError(f'{where}: proposal {row} (x1, y1, x2, y2) = {boxes[row].tolist()} '
+                            f'lies outside the {width}x{height} (w x h) image; the proposals '
+                            f'belong to another image, split or dataset.')
+    clipped = boxes.copy()
+    clipped[:, 0::2] = clipped[:, 0::2].clip(0, width)
+    clipped[:, 1::2] = clipped[:, 1::2].clip(0, height)
+    return clipped
