@@ -396,8 +396,9 @@ class Runner:
 
         ``work_dir_exists`` (one of ``WORK_DIR_EXISTS``) says what happens when the work_dir holds
         ``*.pth`` files. Rank 0 looks at the folder and decides for every rank, so all ranks take
-        the same road: on a refusal rank 0 raises the one message and the other ranks leave with
-        the same exit status, silently, instead of training on into a dead process group.
+        the same road: on a refusal every rank raises the same error, marked ``dist.on_every_rank``
+        so that the tools print it once, from rank 0, and every rank exits after that with status 2,
+        instead of training on into a dead process group.
         """
         policy = self.cfg.get('work_dir_exists') or 'error'
         if policy not in WORK_DIR_EXISTS:
@@ -408,13 +409,11 @@ class Runner:
         if not old:
             return
         if policy == 'error':
-            if self.rank != 0:
-                raise SystemExit(2)
-            raise WorkDirInUseError(
+            raise dist.on_every_rank(WorkDirInUseError(
                 f'{self.work_dir} already holds checkpoints of an earlier run (nothing was '
                 f'overwritten); pass --resume to continue it, --work-dir-exists timestamp to write '
                 f'this run to a new sub-folder, --work-dir-exists overwrite to delete them, or '
-                f'choose another --work-dir')
+                f'choose another --work-dir'))
         if policy == 'timestamp':
             earlier, self.work_dir = self.work_dir, self.work_dir / stamp
             self.work_dir.mkdir(parents=True, exist_ok=True)

@@ -1,4 +1,4 @@
-"""Analyse a trained model: ``python tools/analyze.py CONFIG CHECKPOINT [--analyses knn tsne]``.
+"""Analyse a trained model: ``vlrkit-analyze CONFIG CHECKPOINT [--analyses knn tsne]``.
 
 Runs the analyses listed in the config's ``analysis`` list (or only the named ones) and its
 ``test_evaluator`` over the test split, and writes ``<work dir>/analysis/`` with every figure, a
@@ -6,15 +6,12 @@ Runs the analyses listed in the config's ``analysis`` list (or only the named on
 page. The work dir defaults to the checkpoint's folder, where the run's ``log.jsonl`` lives.
 """
 import json
-import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout without installing
-
-from vlrkit.cli import add_config_arguments, friendly_errors, load_cli_config, parser  # noqa: E402
-from vlrkit.engine.runner import Runner  # noqa: E402
-from vlrkit.evaluation.analysis.analyze import analyze  # noqa: E402
-from vlrkit.models.pretrained import without_pretrained  # noqa: E402
+from vlrkit.cli import add_config_arguments, friendly_errors, load_cli_config, parser
+from vlrkit.engine.runner import Runner
+from vlrkit.evaluation.analysis.analyze import analyze
+from vlrkit.models.pretrained import without_pretrained
 
 
 def main(argv=None):

@@ -1,24 +1,21 @@
 """Run a trained model on your own images and draw what it sees.
 
-``python tools/infer.py CONFIG CHECKPOINT INPUTS... [--out-dir DIR] [--score-thr T] [--topk K]``
+``vlrkit-infer CONFIG CHECKPOINT INPUTS... [--out-dir DIR] [--score-thr T] [--topk K]``
 
 INPUTS are image files or folders of images. For each image a picture goes to ``--out-dir``
 (boxes with class names and scores, the top class's heatmap, or the top-k labels), and every
 prediction, in original-image pixels, to ``--out-dir/predictions.json``.
 """
 import json
-import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout without installing
+from tqdm import tqdm
 
-from tqdm import tqdm  # noqa: E402
-
-from vlrkit.apis import inference_model, init_model, list_images  # noqa: E402
-from vlrkit.cli import friendly_errors, parser  # noqa: E402
-from vlrkit.datasets.transforms.loading import read_rgb  # noqa: E402
-from vlrkit.visualization.boxes import save_png  # noqa: E402
-from vlrkit.visualization.inference_picture import draw_inference  # noqa: E402
+from vlrkit.apis import inference_model, init_model, list_images
+from vlrkit.cli import friendly_errors, parser
+from vlrkit.datasets.transforms.loading import read_rgb
+from vlrkit.visualization.boxes import save_png
+from vlrkit.visualization.inference_picture import draw_inference
 
 
 def jsonable(value):

@@ -1,21 +1,17 @@
-"""Evaluate a checkpoint: ``python tools/test.py CONFIG CHECKPOINT [--out preds.pkl]
+"""Evaluate a checkpoint: ``vlrkit-test CONFIG CHECKPOINT [--out preds.pkl]
 [--show-dir DIR [--show-num N]]``.
 
 A test run writes into its own folder, ``<work_dir>/test_<timestamp>/`` (run.log, log.jsonl,
 metrics.json, TensorBoard, the evaluators' files), so the training run's logs stay as they were.
 """
 import json
-import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout without installing
-
-from vlrkit.cli import add_config_arguments, friendly_errors, load_cli_config, parser  # noqa: E402
-from vlrkit.config import config_name  # noqa: E402
-from vlrkit.dist import leave_process_group_at_exit  # noqa: E402
-from vlrkit.engine.runner import Runner  # noqa: E402
-from vlrkit.models.pretrained import without_pretrained  # noqa: E402
+from vlrkit.cli import add_config_arguments, friendly_errors, load_cli_config, parser
+from vlrkit.config import config_name
+from vlrkit.engine.runner import Runner
+from vlrkit.models.pretrained import without_pretrained
 
 
 def test_outputs(args, class_names):
@@ -43,18 +39,17 @@ def main(argv=None):
         cfg.launcher = args.launcher
         training_dir = Path(cfg.get('work_dir') or Path('work_dirs') / config_name(cfg))
         cfg.work_dir = str(training_dir / f'test_{time.strftime("%Y%m%d_%H%M%S")}')
-        with leave_process_group_at_exit():
-            runner = Runner.from_cfg(cfg)
-            runner.load_checkpoint(args.checkpoint)
-            # The Runner builds the test evaluators in test(): add the output writers, which
-            # need the class names the checkpoint brought.
-            evaluators = cfg.test_evaluator
-            evaluators = list(evaluators) if isinstance(evaluators, (list, tuple)) else [evaluators]
-            runner.cfg.test_evaluator = evaluators + test_outputs(args, runner.class_names)
-            metrics = runner.test()
-            if runner.rank == 0:
-                (runner.work_dir / 'metrics.json').write_text(json.dumps(metrics, indent=2))
-                print(json.dumps(metrics, indent=2))
+        runner = Runner.from_cfg(cfg)
+        runner.load_checkpoint(args.checkpoint)
+        # The Runner builds the test evaluators in test(): add the output writers, which
+        # need the class names the checkpoint brought.
+        evaluators = cfg.test_evaluator
+        evaluators = list(evaluators) if isinstance(evaluators, (list, tuple)) else [evaluators]
+        runner.cfg.test_evaluator = evaluators + test_outputs(args, runner.class_names)
+        metrics = runner.test()
+        if runner.rank == 0:
+            (runner.work_dir / 'metrics.json').write_text(json.dumps(metrics, indent=2))
+            print(json.dumps(metrics, indent=2))
 
 
 if __name__ == '__main__':

@@ -1,12 +1,8 @@
-"""Train a model from a config: ``python tools/train.py configs/fcos/fcos_r18_fpn_demo.py``."""
-import sys
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout without installing
-
-from vlrkit.cli import add_config_arguments, friendly_errors, load_cli_config, parser  # noqa: E402
-from vlrkit.dist import leave_process_group_at_exit  # noqa: E402
-from vlrkit.engine.runner import WORK_DIR_EXISTS, Runner  # noqa: E402
+"""Train a model from a config: ``vlrkit-train configs/fcos/fcos_r18_fpn_demo.py`` (or
+``vlrkit::fcos/fcos_r18_fpn_demo.py``, the copy installed with vlrkit); ``python tools/train.py``
+in a clone is the same command."""
+from vlrkit.cli import add_config_arguments, friendly_errors, load_cli_config, parser
+from vlrkit.engine.runner import WORK_DIR_EXISTS, Runner
 
 
 def main(argv=None):
@@ -30,8 +26,7 @@ def main(argv=None):
         if args.work_dir_exists:
             cfg.work_dir_exists = args.work_dir_exists
         cfg.launcher = args.launcher
-        with leave_process_group_at_exit():
-            Runner.from_cfg(cfg).train()
+        Runner.from_cfg(cfg).train()
 
 
 if __name__ == '__main__':

@@ -1,0 +1,10 @@
+"""``python tools/test.py ...``, the same as ``vlrkit-test ...``: see vlrkit/tools/test.py."""
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout without installing
+
+from vlrkit.tools.test import main  # noqa: E402
+
+if __name__ == '__main__':
+    main()
