@@ -19,7 +19,7 @@ import torch
 from torch.nn.parallel import DistributedDataParallel
 
 from .. import __version__
-from ..config import config_name
+from ..config import config_name, config_text, dump_config
 from ..errors import ConfigError
 from ..models.pretrained import load_state_dict_mapped
 from ..registry import EVALUATORS, HOOKS, MODELS
@@ -328,7 +328,7 @@ class Runner:
         hook_states = {type(h).__name__: h.state_dict() for h in self.hooks if h.state_dict()}
         scaler = self.optim_step.scaler if self.optim_step else None
         return {
-            'meta': dict(vlrkit_version=__version__, config=self.cfg.pretty_text, seed=self.seed,
+            'meta': dict(vlrkit_version=__version__, config=config_text(self.cfg), seed=self.seed,
                          class_names=list(self.class_names or []), **self.progress.to_meta()),
             'state_dict': self.unwrapped_model.state_dict(),
             'optimizer': self.optimizer.state_dict() if self.optimizer else None,
@@ -432,4 +432,4 @@ class Runner:
         if self.rank == 0:
             stamp = time.strftime('%Y%m%d_%H%M%S')
             name = f'resumed_{stamp}.py' if resumed else f'{config_name(self.cfg)}.py'
-            self.cfg.dump(str(self.work_dir / name))
+            dump_config(self.cfg, self.work_dir / name)
