@@ -7,8 +7,10 @@ to see tracebacks for user errors too.
 import argparse
 import contextlib
 import os
+import signal
 import sys
 
+from . import dist
 from .config import load_config, parse_cfg_options
 from .errors import UserError
 
@@ -37,15 +39,33 @@ def load_cli_config(args):
 
 @contextlib.contextmanager
 def friendly_errors():
-    """Turn user errors into ``vlrkit: error: ...`` on stderr and exit status 2."""
+    """Turn user errors into ``vlrkit: error: ...`` on stderr and exit status 2; leave DDP cleanly.
+
+    Under torchrun every rank leaves the process group together (``dist.leave_process_group``).
+    A user error that every rank raised at once on a decision rank 0 broadcast
+    (``dist.on_every_rank``: the work_dir refusal) is printed by rank 0 alone, and every rank exits
+    with status 2 after it. torchrun sends SIGTERM to the other ranks as soon as one exits with an
+    error, which used to cut rank 0 off before its message; so rank 0 prints before a barrier,
+    and from that barrier on, where all that is left is leaving, a rank ignores SIGTERM and finishes
+    leaving itself (torchrun waits for it) instead of being listed as killed.
+    """
     try:
         yield
     except USER_ERRORS as err:
         if os.environ.get('VLRKIT_DEBUG'):
             raise
-        message = err.args[0] if err.args else str(err)   # a KeyError's str() adds quotes
-        print(f'vlrkit: error: {type(err).__name__}: {message}', file=sys.stderr)
+        every_rank = dist.raised_on_every_rank(err) and dist.is_distributed()
+        if dist.is_main_process() or not every_rank:
+            message = err.args[0] if err.args else str(err)   # a KeyError's str() adds quotes
+            print(f'vlrkit: error: {type(err).__name__}: {message}', file=sys.stderr, flush=True)
+        if every_rank:
+            signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        dist.leave_process_group(together=every_rank)
         sys.exit(2)
+    except BaseException:
+        dist.leave_process_group(together=False)
+        raise
+    dist.leave_process_group(together=True)
 
 
 def parser(description):

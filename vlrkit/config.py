@@ -3,11 +3,16 @@
 mmengine already does ``_base_`` inheritance; what it does not do is tell a user that
 ``train_cfg.max_iter`` is not a key (it silently adds it). Typos are the commonest config bug, so
 top-level keys and overridden keys are checked against the known ones here.
+
+``vlrkit::fcos/fcos_r18_fpn_demo.py`` names a config shipped with vlrkit (``packaged_configs_dir``),
+so an installed vlrkit trains from any directory without a clone.
 """
 import ast
 import difflib
 import importlib
+import io
 import sys
+import tokenize
 import warnings
 from pathlib import Path
 
@@ -32,12 +37,49 @@ def known_keys():
     return (*CONFIG_KEYS, *OTHER_KEYS)
 
 
+# Names a config shipped with vlrkit: ``vlrkit::fcos/fcos_r18_fpn_demo.py``.
+PACKAGED_PREFIX = 'vlrkit::'
+
+
+def packaged_configs_dir():
+    """The configs shipped with vlrkit: ``vlrkit/configs`` in an installed copy (setup.py's
+    package data), the repository's ``configs/`` in a clone or an editable install."""
+    package = Path(__file__).resolve().parent
+    installed = package / 'configs'
+    return installed if installed.is_dir() else package.parent / 'configs'
+
+
+def packaged_configs():
+    """Every shipped config as the name after ``vlrkit::``, e.g. ``fcos/fcos_r18_fpn_demo.py``."""
+    root = packaged_configs_dir()
+    return sorted(p.relative_to(root).as_posix() for p in root.rglob('*.py')
+                  if '__pycache__' not in p.parts)
+
+
+def resolve_config_path(config):
+    """The file a config argument names: a path, or ``vlrkit::NAME`` for a shipped config."""
+    text = str(config)
+    if not text.startswith(PACKAGED_PREFIX):
+        return Path(config)
+    name = text[len(PACKAGED_PREFIX):]
+    path = packaged_configs_dir() / name
+    if path.is_file():
+        return path
+    shipped = [n for n in packaged_configs() if not n.startswith('_base_/')]
+    close = difflib.get_close_matches(name, shipped, n=3, cutoff=0.6)
+    hint = f' (did you mean {" or ".join(PACKAGED_PREFIX + c for c in close)}?)' if close else ''
+    raise ConfigError(f'{text}: vlrkit ships no config {name!r}{hint}. The shipped configs are the '
+                      f'.py files under {packaged_configs_dir()}: list them with '
+                      f'ls -R {packaged_configs_dir()}')
+
+
 def load_config(path, cfg_options=None):
     """Load ``path`` (with its ``_base_`` chain and ``custom_imports``), then apply overrides.
 
+    ``path`` is a file or ``vlrkit::NAME`` (a config shipped with vlrkit, ``resolve_config_path``).
     ``cfg_options`` maps dotted keys to values, e.g. ``{'train_cfg.max_iters': 20}``.
     """
-    path = Path(path)
+    path = resolve_config_path(path)
     if not path.is_file():
         raise ConfigError(f'config file {path} does not exist (paths are relative to the current '
                           f'directory, usually the repository root)')
@@ -180,6 +222,27 @@ def check_override_keys(cfg, cfg_options, path):
                 raise ConfigError(f'--cfg-options {dotted}: {part!r} is not a key of {where} in '
                                   f'{path}; did you mean {close[0]!r}?')
             break
+
+
+def config_text(cfg):
+    """The config as Python source that loads back: ``cfg.pretty_text`` with ``float('inf')``.
+
+    mmengine writes an infinite float (FCOS's last ``regress_ranges`` bound) as the bare name
+    ``inf``, which is no Python value, so a dumped config or a checkpoint's copy failed to load.
+    """
+    tokens = list(tokenize.generate_tokens(io.StringIO(cfg.pretty_text).readline))
+    for i, token in enumerate(tokens):
+        following = tokens[i + 1].string if i + 1 < len(tokens) else ''
+        preceding = tokens[i - 1].string if i else ''
+        if token.type == tokenize.NAME and token.string in ('inf', 'nan') \
+                and following != '=' and preceding != '.':        # not a key, not an attribute
+            tokens[i] = token._replace(string=f"float('{token.string}')")
+    return tokenize.untokenize(tokens)
+
+
+def dump_config(cfg, path):
+    """Write ``cfg`` to ``path`` as a config file that ``load_config`` reads back unchanged."""
+    Path(path).write_text(config_text(cfg), encoding='utf-8')
 
 
 def config_name(cfg):

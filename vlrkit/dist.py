@@ -77,26 +77,41 @@ def broadcast_from_main(value):
     return box[0]
 
 
-@contextmanager
-def leave_process_group_at_exit():
-    """Wrap a tool's work so every rank leaves the process group together.
+def on_every_rank(error):
+    """Mark ``error`` as raised by every rank at once, on a decision rank 0 broadcast; returns it.
+
+    Its report then waits for all ranks and is printed once, by rank 0 (``vlrkit.cli.friendly_errors``).
+    """
+    error.raised_on_every_rank = True
+    return error
+
+
+def raised_on_every_rank(error):
+    return getattr(error, 'raised_on_every_rank', False)
+
+
+def leave_process_group(together):
+    """Destroy the process group; ``together``: first wait at a barrier for every rank.
 
     gloo's I/O threads abort the process (SIGABRT, "terminate called ...") when Python exits with
     the group alive, and also when a peer closes its sockets while this rank still talks to it: a
     rank that finished first (rank 1 skips the metrics file) used to tear down under rank 0. So a
-    clean exit waits at a barrier before destroying the group. After an error there is no barrier,
-    since the other ranks may never reach it; torchrun stops them.
+    clean exit leaves together. After an error only this rank raised there is no barrier, since
+    the other ranks may never reach it; torchrun stops them.
     """
-    try:
-        yield
-    except BaseException:
-        _destroy()
-        raise
-    else:
+    if together:
         barrier()
-        _destroy()
-
-
-def _destroy():
     if dist.is_available() and dist.is_initialized():
         dist.destroy_process_group()
+
+
+@contextmanager
+def leave_process_group_at_exit():
+    """Wrap work so every rank leaves the process group together (see ``leave_process_group``)."""
+    try:
+        yield
+    except BaseException as err:
+        leave_process_group(together=raised_on_every_rank(err))
+        raise
+    else:
+        leave_process_group(together=True)

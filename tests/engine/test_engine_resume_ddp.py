@@ -116,11 +116,9 @@ def test_ddp_two_cpu_processes_train_and_evaluate_like_one(tmp_path):
     assert 0.2 < one['accuracy/top1'] < 1.0   # trained a little: not chance, not perfect
 
 
-# Slow, not default: rank 1 leaves first and torchrun may SIGTERM rank 0 before rank 0 prints its
-# refusal (seen once in CI); the exit path needs a barrier before leaving, then this goes back.
-@pytest.mark.slow
 def test_two_ranks_refuse_a_work_dir_in_use_with_one_message_and_no_gloo_traceback(tmp_path):
-    # Rank 0 used to raise alone while rank 1 trained on into a closed process group.
+    # Rank 0 used to raise alone while rank 1 trained on into a closed process group; then rank 1
+    # left first and torchrun could SIGTERM rank 0 before it printed the refusal.
     config = write_config(tmp_path / 'ddp.py', RESUME_CONFIG)
     work_dir = tmp_path / 'work'
     work_dir.mkdir()

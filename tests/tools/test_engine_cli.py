@@ -4,6 +4,7 @@ import torch
 
 from helpers import run_tool, write_config
 from vlrkit.cli import friendly_errors
+from vlrkit.dist import on_every_rank
 from vlrkit.engine.checkpoint import CheckpointError
 from vlrkit.errors import ConfigError
 from vlrkit.registry import UnknownTypeError
@@ -126,7 +127,8 @@ def test_friendly_errors_lets_bugs_through(bug):
 
 
 @pytest.mark.parametrize('error', [ConfigError('bad key'), CheckpointError('bad file'),
-                                   UnknownTypeError('no such type'), FileNotFoundError('no data')])
+                                   UnknownTypeError('no such type'), FileNotFoundError('no data'),
+                                   on_every_rank(ConfigError('decided by rank 0'))])
 def test_friendly_errors_prints_user_errors_on_one_line(error, capsys):
     with pytest.raises(SystemExit) as exit_info:
         with friendly_errors():

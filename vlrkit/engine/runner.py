@@ -19,7 +19,7 @@ import torch
 from torch.nn.parallel import DistributedDataParallel
 
 from .. import __version__
-from ..config import config_name
+from ..config import config_name, config_text, dump_config
 from ..errors import ConfigError
 from ..models.pretrained import load_state_dict_mapped
 from ..registry import EVALUATORS, HOOKS, MODELS
@@ -341,7 +341,7 @@ class Runner:
         hook_states = {type(h).__name__: h.state_dict() for h in self.hooks if h.state_dict()}
         scaler = self.optim_step.scaler if self.optim_step else None
         return {
-            'meta': dict(vlrkit_version=__version__, config=self.cfg.pretty_text, seed=self.seed,
+            'meta': dict(vlrkit_version=__version__, config=config_text(self.cfg), seed=self.seed,
                          class_names=list(self.class_names or []), **self.progress.to_meta()),
             'state_dict': self.unwrapped_model.state_dict(),
             'optimizer': self.optimizer.state_dict() if self.optimizer else None,
@@ -409,8 +409,9 @@ class Runner:
 
         ``work_dir_exists`` (one of ``WORK_DIR_EXISTS``) says what happens when the work_dir holds
         ``*.pth`` files. Rank 0 looks at the folder and decides for every rank, so all ranks take
-        the same road: on a refusal rank 0 raises the one message and the other ranks leave with
-        the same exit status, silently, instead of training on into a dead process group.
+        the same road: on a refusal every rank raises the same error, marked ``dist.on_every_rank``
+        so that the tools print it once, from rank 0, and every rank exits after that with status 2,
+        instead of training on into a dead process group.
         """
         policy = self.cfg.get('work_dir_exists') or 'error'
         if policy not in WORK_DIR_EXISTS:
@@ -421,13 +422,11 @@ class Runner:
         if not old:
             return
         if policy == 'error':
-            if self.rank != 0:
-                raise SystemExit(2)
-            raise WorkDirInUseError(
+            raise dist.on_every_rank(WorkDirInUseError(
                 f'{self.work_dir} already holds checkpoints of an earlier run (nothing was '
                 f'overwritten); pass --resume to continue it, --work-dir-exists timestamp to write '
                 f'this run to a new sub-folder, --work-dir-exists overwrite to delete them, or '
-                f'choose another --work-dir')
+                f'choose another --work-dir'))
         if policy == 'timestamp':
             earlier, self.work_dir = self.work_dir, self.work_dir / stamp
             self.work_dir.mkdir(parents=True, exist_ok=True)
@@ -446,4 +445,4 @@ class Runner:
         if self.rank == 0:
             stamp = time.strftime('%Y%m%d_%H%M%S')
             name = f'resumed_{stamp}.py' if resumed else f'{config_name(self.cfg)}.py'
-            self.cfg.dump(str(self.work_dir / name))
+            dump_config(self.cfg, self.work_dir / name)
