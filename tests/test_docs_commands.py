@@ -9,8 +9,10 @@ tests/data), no ImageNet file, a few iterations. A command that cannot run here 
 with the reason; a command in neither fails ``test_every_doc_command_runs_or_is_skipped``.
 """
 import os
+import re
 import shutil
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -26,6 +28,9 @@ INSTALLS = 'installs packages into the environment; the tests run from this chec
 VOC_DOWNLOAD = 'downloads the full VOC2007 (network); the VOC commands run on tests/data/voc-samples'
 BENCHMARK = ('a benchmark: a fixed measurement of minutes that takes no --cfg-options; '
              'its numbers are the page')
+DIST = ('torchrun with several processes (minutes here): tests/tools/test_dist_scripts.py runs the '
+        'script with two one-process nodes, tests/engine/test_engine_resume_ddp.py trains under torchrun')
+TWO_MACHINES = 'two machines at 10.0.0.1 with 8 GPUs each: ' + DIST
 IMAGENET_FILE = 'needs the ImageNet weights file the wget above downloads (network)'
 SKIPPED = {
     ('README.md', 'pip install -e .'): INSTALLS,
@@ -34,8 +39,22 @@ SKIPPED = {
     ('docs/get_started.md', 'pip install -e .[dev]'): INSTALLS,
     ('docs/get_started.md', 'tensorboard --logdir work_dirs/simple_cnn_digits/tensorboard'):
         'starts a web server that runs until stopped',
-    ('docs/get_started.md', 'tools/dist_train.sh configs/simple_cnn/simple_cnn_digits.py 2'):
-        'torchrun with two processes: tests/engine/test_engine_resume_ddp.py trains under torchrun',
+    ('docs/get_started.md', 'pip install .'): INSTALLS,
+    ('docs/get_started.md', 'cd ~/experiments'):
+        'the rest of its line runs in a fresh folder outside the clone (test_doc_page_commands_run)',
+    ('docs/get_started.md', 'tools/dist_train.sh configs/simple_cnn/simple_cnn_digits.py 2'): DIST,
+    ('docs/get_started.md', 'tools/dist_test.sh configs/simple_cnn/simple_cnn_digits.py '
+                            'work_dirs/simple_cnn_digits/epoch_5.pth 2'): DIST,
+    ('docs/get_started.md', 'NNODES=2 NODE_RANK=0 MASTER_ADDR=10.0.0.1 PORT=29500 tools/dist_train.sh '
+                            'configs/fcos/fcos_r18_fpn_demo.py 8'): TWO_MACHINES,
+    ('docs/get_started.md', 'NNODES=2 NODE_RANK=1 MASTER_ADDR=10.0.0.1 PORT=29500 tools/dist_train.sh '
+                            'configs/fcos/fcos_r18_fpn_demo.py 8'): TWO_MACHINES,
+    ('docs/get_started.md', 'pip install -e .[proposals]'): INSTALLS,
+    ('docs/get_started.md', 'python -c import cv2; cv2.ximgproc'):
+        'checks the optional OpenCV contrib install, which the test machine may lack',
+    ('docs/proposals.md', 'pip install .[proposals]'): INSTALLS,
+    ('docs/proposals.md', 'python tools/browse_dataset.py CONFIG --index 2018 --proposals 10'):
+        'a template: CONFIG is a config whose pipeline has LoadProposals',
     ('docs/datasets.md', 'mkdir -p data'): VOC_DOWNLOAD,
     ('docs/datasets.md', 'cd data'): VOC_DOWNLOAD,
     ('docs/datasets.md', 'wget http://host.robots.ox.ac.uk/pascal/VOC/voc2007/VOCtrainval_06-Nov-2007.tar'):
@@ -136,14 +155,26 @@ SLOW_PAGES = {'README.md', 'docs/fcos.md', 'docs/localizer.md', 'docs/voc_classi
               'docs/datasets.md'}
 
 
+def tool_source(tool):
+    """The code of a tool: a tools/*.py shim's package module (vlrkit/tools/*.py) where it is one."""
+    text = (REPO / tool).read_text()
+    shim = re.search(r'^from (vlrkit\.tools\.\w+) import main', text, flags=re.M)
+    return (REPO / (shim.group(1).replace('.', '/') + '.py')).read_text() if shim else text
+
+
 def takes_cfg_options(tool):
-    return 'add_config_arguments' in (REPO / tool).read_text()
+    return 'add_config_arguments' in tool_source(tool)
+
+
+def config_file(name):
+    """The shipped file a command's config names: ``vlrkit::NAME`` is ``configs/NAME``."""
+    return 'configs/' + name[len('vlrkit::'):] if name.startswith('vlrkit::') else name
 
 
 def shortening(command, roots):
     if not takes_cfg_options(command.tool):
         return []
-    config = command.tool_args[0]
+    config = config_file(command.tool_args[0])
     assert config in SHORTER, (f'{command.page}:{command.line} runs {config}: say in SHORTER how '
                                f'the docs tests shorten it')
     return ['--cfg-options', *(option.format(**roots) for option in SHORTER[config])]
@@ -169,11 +200,18 @@ def test_doc_page_commands_run(page, tmp_path, monkeypatch, capsys, tiny_demo_ro
     for name, source in USER_FILES.get(page, {}).items():
         (shutil.copytree if source.is_dir() else shutil.copy)(source, tmp_path / name)
     roots = dict(demo=tiny_demo_root, voc=VOC_SAMPLES)
+    moved = {}    # line -> the folder a `cd DIR && ...` chain moved to
     for command in COMMANDS[page]:
-        if (page, command.text) in SKIPPED:
-            continue
-        args = command.expanded_args(tmp_path) + shortening(command, roots)
-        status = run_tool_in_process(command.tool, args, command.env, tmp_path, monkeypatch)
+        if command.words[0] == 'cd':
+            moved[command.line] = tmp_path / 'cd' / Path(command.words[1]).name
+            moved[command.line].mkdir(parents=True, exist_ok=True)
+        if command.tool is None or (page, command.text) in SKIPPED:
+            continue    # test_every_doc_command_runs_or_is_skipped holds these to SKIPPED
+        cwd = moved.get(command.line, tmp_path)
+        args = command.expanded_args(cwd) + shortening(command, roots)
+        # a console script (vlrkit-train) is installed, not a file of the working folder
+        tool = str(REPO / command.tool) if command.words[0].startswith('vlrkit-') else command.tool
+        status = run_tool_in_process(tool, args, command.env, cwd, monkeypatch)
         output = capsys.readouterr()
         assert status == 0, (f'{page}:{command.line} `{command.text}` exited with {status}:\n'
                              f'{output.out[-3000:]}\n{output.err[-3000:]}')
@@ -202,7 +240,7 @@ def test_doc_command_config_loads(command):
     from vlrkit.config import load_config, parse_cfg_options
     roots = dict(demo='data/demo/VOCdevkit', voc=VOC_SAMPLES)
     options = doc_cfg_options(command.tool_args) + shortening(command, roots)[1:]
-    cfg = load_config(REPO / command.tool_args[0], cfg_options=parse_cfg_options(options))
+    cfg = load_config(REPO / config_file(command.tool_args[0]), cfg_options=parse_cfg_options(options))
     assert cfg.get('model'), f'{command.tool_args[0]} has no model'
 
 
@@ -215,7 +253,8 @@ def test_every_doc_command_runs_or_is_skipped():
                 f'{page}:{command.line} `{command.text}` is not a tools/*.py command: run it '
                 f'through a tool, or add it to SKIPPED in {__file__} with the reason')
             if command.tool and (page, command.text) not in SKIPPED and takes_cfg_options(command.tool):
-                assert command.tool_args[0] in SHORTER, f'{page}:{command.line}: add its config to SHORTER'
+                assert config_file(command.tool_args[0]) in SHORTER, \
+                    f'{page}:{command.line}: add its config to SHORTER'
     stale = [key for key in SKIPPED if key not in documented]
     assert not stale, f'SKIPPED names commands no page has (any more): {stale}'
 
