@@ -45,6 +45,16 @@ INSTANCE_KEYS = ('boxes', 'labels', 'difficult')
 PROPOSAL_KEYS = ('proposals', 'proposal_scores')
 
 
+def flip_boxes(boxes, width):
+    """Boxes (P, 4) x1, y1, x2, y2 of an image of width ``width`` mirrored along x: x -> W - x, so
+    the left and right sides swap. Pixel coordinates are continuous ([0, W]), so flipping twice
+    gives the boxes back exactly. A numpy array (the transforms) or a tensor (the heads' flip
+    test); returns a copy of the same kind."""
+    flipped = boxes[:, [2, 1, 0, 3]]      # fancy indexing copies, for arrays and tensors alike
+    flipped[:, 0::2] = width - flipped[:, 0::2]
+    return flipped
+
+
 def pad_stack(images, value=0.0):
     """Stack (C, H, W) images into (N, C, Hmax, Wmax), padding bottom/right so boxes stay put."""
     max_h = max(img.shape[-2] for img in images)

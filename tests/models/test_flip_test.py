@@ -8,7 +8,7 @@ from torchvision.ops import box_iou
 from vlrkit.errors import ConfigError
 from vlrkit.models.base import with_flip_test
 from vlrkit.models.heads.base_head import BaseHead
-from vlrkit.models.heads.fcos_head import mirror_boxes
+from vlrkit.structures import flip_boxes
 from vlrkit.registry import MODELS
 
 from helpers.toys import ToyClassifier
@@ -66,15 +66,15 @@ def detect(model, images, flip_test):
 
 def as_set(pred, width=None):
     """Detections as a set of rounded (label, score, box) rows; mirrored when ``width`` is given."""
-    boxes = pred['boxes'] if width is None else mirror_boxes(pred['boxes'], width)
+    boxes = pred['boxes'] if width is None else flip_boxes(pred['boxes'], width)
     return {(int(label), round(float(score), 4), *(round(float(v), 2) for v in box))
             for label, score, box in zip(pred['labels'], pred['scores'], boxes)}
 
 
-def test_mirror_boxes_swaps_the_sides_and_is_its_own_inverse():
+def test_flip_boxes_swaps_the_sides_and_is_its_own_inverse():
     boxes = torch.tensor([[4., 10., 20., 30.], [0., 0., 64., 8.]])
-    assert mirror_boxes(boxes, 64).tolist() == [[44., 10., 60., 30.], [0., 0., 64., 8.]]
-    torch.testing.assert_close(mirror_boxes(mirror_boxes(boxes, 80), 80), boxes)
+    assert flip_boxes(boxes, 64).tolist() == [[44., 10., 60., 30.], [0., 0., 64., 8.]]
+    torch.testing.assert_close(flip_boxes(flip_boxes(boxes, 80), 80), boxes)
 
 
 def covered(wanted, merged, iou_thr):
@@ -89,7 +89,7 @@ def covered(wanted, merged, iou_thr):
 
 
 def mirrored(pred, width):
-    return dict(pred, boxes=mirror_boxes(pred['boxes'], width))
+    return dict(pred, boxes=flip_boxes(pred['boxes'], width))
 
 
 def test_fcos_flip_test_on_a_symmetric_image_is_symmetric_and_made_of_both_views():

@@ -17,13 +17,6 @@ def scale_boxes(boxes, sx, sy):
     return boxes * np.array([sx, sy, sx, sy], dtype=np.float32)
 
 
-def flip_boxes(boxes, width):
-    flipped = boxes.copy()
-    flipped[:, 0] = width - boxes[:, 2]
-    flipped[:, 2] = width - boxes[:, 0]
-    return flipped
-
-
 def clip_boxes(boxes, height, width):
     clipped = boxes.copy()
     clipped[:, 0::2] = clipped[:, 0::2].clip(0, width)

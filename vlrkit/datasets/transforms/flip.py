@@ -5,7 +5,8 @@ import numpy as np
 
 from ...errors import ConfigError
 from ...registry import TRANSFORMS
-from .boxes import BOX_KEYS, flip_boxes
+from ...structures import flip_boxes
+from .boxes import BOX_KEYS
 
 
 @TRANSFORMS.register_module()

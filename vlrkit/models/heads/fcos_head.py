@@ -10,7 +10,7 @@ Shape legend used throughout this file:
     M  ground-truth boxes per image, padded to the batch maximum
     K  classes                      P  selected points (positives, or candidates at inference)
 
-The geometry (``encode_ltrb``, ``decode_ltrb``, ``mirror_boxes``, ``centerness_targets``,
+The geometry (``encode_ltrb``, ``decode_ltrb``, ``centerness_targets``,
 ``level_points``) and the assignment (``assign_targets``) are pure functions, tested on their own.
 """
 import math
@@ -23,7 +23,7 @@ from torchvision.ops import batched_nms, clip_boxes_to_image
 from vlrkit.dist import mean_over_ranks
 from vlrkit.errors import ConfigError
 from vlrkit.registry import HEADS, LOSSES
-from vlrkit.structures import image_pairs
+from vlrkit.structures import flip_boxes, image_pairs
 from .base_head import BaseHead
 
 INF = float('inf')
@@ -79,12 +79,6 @@ def decode_ltrb(points, deltas, stride):
     x, y = points[..., 0], points[..., 1]
     return torch.stack([x - distances[..., 0], y - distances[..., 1],
                         x + distances[..., 2], y + distances[..., 3]], -1)
-
-
-def mirror_boxes(boxes, width):
-    """Boxes (P, 4) x1, y1, x2, y2 of an image of width ``width`` flipped along x: x -> W - x,
-    so the left and right sides swap (pixel coordinates are continuous, [0, W])."""
-    return torch.stack([width - boxes[:, 2], boxes[:, 1], width - boxes[:, 0], boxes[:, 3]], dim=1)
 
 
 def centerness_targets(ltrb):
@@ -405,7 +399,7 @@ class FCOSHead(BaseHead):
                 self.decode_candidates(*outputs), self.decode_candidates(*mirrored_outputs),
                 self.img_shapes(batch)):
             results.append(self.select_detections(
-                torch.cat([boxes, mirror_boxes(mirrored, width)]), torch.cat([scores, mirrored_scores]),
+                torch.cat([boxes, flip_boxes(mirrored, width)]), torch.cat([scores, mirrored_scores]),
                 torch.cat([labels, mirrored_labels]), img_shape))
         return self.to_original_pixels(results, batch)
 

@@ -30,9 +30,8 @@ from torchvision.ops import RoIAlign, RoIPool, batched_nms, box_iou
 
 from vlrkit.errors import ConfigError
 from vlrkit.registry import HEADS, LOSSES
-from vlrkit.structures import image_pairs
+from vlrkit.structures import flip_boxes, image_pairs
 from .base_head import BaseHead
-from .fcos_head import mirror_boxes
 from .multilabel_loss import difficult_masked_loss
 from .oicr import oicr_pseudo_labels
 
@@ -221,7 +220,7 @@ class WSDDNHead(BaseHead):
         """
         proposals = batch_proposals(batch)
         width = batch['images'].shape[-1]
-        mirrored = [mirror_boxes(boxes, width) for boxes in proposals]
+        mirrored = [flip_boxes(boxes, width) for boxes in proposals]
         return self.merge_flipped(self(feats, proposals), self(mirrored_feats, mirrored), batch)
 
     @torch.no_grad()
