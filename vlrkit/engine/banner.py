@@ -8,6 +8,7 @@ config or the shell history. The Runner logs ``training_banner`` when training s
 import torch
 
 from .. import __version__
+from ..models.summary import count_parameters
 from .hooks.checkpoint_hook import CheckpointHook
 
 
@@ -25,12 +26,6 @@ def describe_amp(amp_dtype):
     if amp_dtype is None:
         return 'off'
     return {torch.bfloat16: 'bf16', torch.float16: 'fp16 with a GradScaler'}.get(amp_dtype, str(amp_dtype))
-
-
-def count_parameters(model):
-    """(trainable, total) parameter counts: frozen stages show as the gap between the two."""
-    params = list(model.parameters())
-    return sum(p.numel() for p in params if p.requires_grad), sum(p.numel() for p in params)
 
 
 def describe_data(runner, splits):

@@ -28,9 +28,14 @@ def summarize(model, input_size):
         for handle in handles:
             handle.remove()
         model.train(was_training)
-    total = sum(p.numel() for p in model.parameters())
-    trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
+    trainable, total = count_parameters(model)
     return rows, total, trainable
+
+
+def count_parameters(model):
+    """(trainable, total) parameter counts: frozen stages show as the gap between the two."""
+    params = list(model.parameters())
+    return sum(p.numel() for p in params if p.requires_grad), sum(p.numel() for p in params)
 
 
 def format_summary(rows, total, trainable):
