@@ -1,7 +1,6 @@
 """The configs ship with the package: ``vlrkit::NAME`` names them, the wheel holds every one, and a
 config vlrkit dumps into a work_dir loads back."""
 import math
-import shutil
 import subprocess
 import sys
 import zipfile
@@ -9,7 +8,7 @@ import zipfile
 import pytest
 from mmengine.config import Config
 
-from helpers import REPO
+from helpers import REPO, copy_sources
 from vlrkit.config import ConfigError, dump_config, load_config, packaged_configs, packaged_configs_dir
 
 CONFIG_ROOT = REPO / 'configs'
@@ -36,11 +35,7 @@ def test_a_missing_packaged_config_says_what_there_is():
 def test_the_wheel_holds_every_config(tmp_path):
     """Built from a copy of the sources, so no build/ folder of an earlier build leaks in."""
     source = tmp_path / 'src'
-    ignore = shutil.ignore_patterns('__pycache__', '*.egg-info', 'build')
-    for name in ('vlrkit', 'configs'):
-        shutil.copytree(REPO / name, source / name, ignore=ignore)
-    for name in ('setup.py', 'README.md'):
-        shutil.copy(REPO / name, source / name)
+    copy_sources(source)
     built = subprocess.run([sys.executable, '-m', 'pip', 'wheel', '-q', '--no-deps', '--no-build-isolation',
                             str(source), '-w', str(tmp_path / 'wheel')], capture_output=True, text=True)
     assert built.returncode == 0, built.stderr[-3000:]

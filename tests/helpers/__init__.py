@@ -1,5 +1,6 @@
 """Small shared helpers for the test suite (not a test module)."""
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -19,3 +20,14 @@ def write_config(path, text):
     path = Path(path)
     path.write_text(text.replace('{CONFIGS}', str(REPO / 'configs')))
     return path
+
+
+def copy_sources(dest):
+    """What ``pip install .`` reads (vlrkit/, configs/, setup.py, README.md) copied to ``dest``
+    without caches or an earlier build/, so an install or wheel from it has no leftovers."""
+    ignore = shutil.ignore_patterns('__pycache__', '*.egg-info', 'build')
+    for name in ('vlrkit', 'configs'):
+        shutil.copytree(REPO / name, Path(dest) / name, ignore=ignore)
+    for name in ('setup.py', 'README.md'):
+        shutil.copy(REPO / name, Path(dest) / name)
+    return Path(dest)

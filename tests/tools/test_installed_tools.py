@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from helpers import REPO
+from helpers import copy_sources
 
 TOOLS = ('train', 'test', 'infer', 'analyze')
 
@@ -17,11 +17,7 @@ def installed(tmp_path_factory):
     and a working directory far from the clone; returns (target, cwd, env)."""
     root = tmp_path_factory.mktemp('installed')
     source, target, cwd = root / 'src', root / 'site', root / 'user'
-    ignore = shutil.ignore_patterns('__pycache__', '*.egg-info', 'build')
-    for name in ('vlrkit', 'configs'):
-        shutil.copytree(REPO / name, source / name, ignore=ignore)
-    for name in ('setup.py', 'README.md'):
-        shutil.copy(REPO / name, source / name)
+    copy_sources(source)
     done = subprocess.run([sys.executable, '-m', 'pip', 'install', '-q', '--no-deps', '--no-build-isolation',
                            '--target', str(target), str(source)], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr[-3000:]
