@@ -86,6 +86,7 @@ SKIPPED = {
     ('docs/benchmarks.md', 'python tools/benchmark.py runner_overhead'): BENCHMARK,
     ('docs/benchmarks.md', 'OMP_NUM_THREADS=1 python tools/benchmark.py runner_overhead'): BENCHMARK,
     ('docs/benchmarks.md', 'python tools/benchmark.py voc_map_speed'): BENCHMARK,
+    ('docs/benchmarks.md', 'python tools/benchmark.py proposal_recall'): BENCHMARK,
     ('docs/benchmarks.md', 'python tools/benchmark.py fcos_demo --minutes 10 --evals 4'): BENCHMARK,
     ('docs/benchmarks.md', 'python tools/make_demo_data.py --out /tmp/demo_v2'):
         'the data of the benchmarks beside it (skipped); datasets.md runs this command',
