@@ -114,12 +114,33 @@ def test_a_missing_file_says_where_to_get_it_and_where_to_put_it(tmp_path, two_i
         voc_with_proposals(two_images, tmp_path / 'nope.mat')
 
 
-def test_a_file_of_another_split_fails_when_the_dataset_is_built(tmp_path, two_images):
+def test_the_trainval_file_for_the_test_split_fails_when_the_dataset_is_built(tmp_path,
+                                                                             voc_writer):
+    root = voc_writer(tmp_path, {'c': [('dog', (2, 2, 30, 30), 0)], 'd': [('cat', (1, 1, 9, 9), 0)]},
+                      split='test')
+    mat = write_selective_search_mat(tmp_path / 'voc_2007_trainval.mat', {
+        'a': (np.float32([[0, 0, 5, 5]]), np.float32([1])),
+        'b': (np.float32([[0, 0, 5, 5]]), np.float32([1]))})
+    with pytest.raises(BadInputError, match=r"voc_2007_trainval\.mat \(the file of split trainval\) "
+                                            r"holds proposals of 2 images, but 2 of the dataset's 2 "
+                                            r"images are not in it \(e\.g\. image c\).*another split"):
+        voc_with_proposals(root, mat, split='test')
+
+
+def test_a_file_lacking_some_images_says_how_many(tmp_path, two_images):
     mat = write_selective_search_mat(tmp_path / 'ss.mat', {
         'x': (np.float32([[0, 0, 5, 5]]), np.float32([1])),
         'a': (np.float32([[0, 0, 5, 5]]), np.float32([1]))})
-    with pytest.raises(BadInputError, match=r"ss\.mat.*1 of them are not.*'b'.*another split"):
+    with pytest.raises(BadInputError, match=r"ss\.mat holds .* 1 of the dataset's 2 images are not in "
+                                            r"it \(e\.g\. image b\)"):
         voc_with_proposals(two_images, mat)
+
+
+def test_an_image_listed_twice_in_the_file_names_it(tmp_path):
+    mat = raw_mat(tmp_path / 'ss.mat', [('a', [[1, 1, 5, 5]], [1]), ('b', [[1, 1, 5, 5]], [1]),
+                                        ('a', [[2, 2, 6, 6]], [1])])
+    with pytest.raises(BadInputError, match=r'ss\.mat: image a appears twice \(images\[2\]'):
+        read_selective_search_mat(mat)
 
 
 @pytest.mark.parametrize('box, message', [
@@ -134,14 +155,33 @@ def test_malformed_boxes_name_the_file_and_image(tmp_path, box, message):
         read_selective_search_mat(mat)
 
 
-def test_a_box_outside_the_image_names_the_file_and_image(tmp_path, two_images):
+def test_a_box_outside_the_image_fails_when_the_dataset_is_built(tmp_path, two_images):
+    # The file of another dataset with the same ids: found before training, not an epoch in.
     mat = write_selective_search_mat(tmp_path / 'ss.mat', {
         'a': (np.float32([[0, 0, 64, 48]]), np.float32([1])),
         'b': (np.float32([[0, 0, 64, 48], [30, 0, WIDTH + 20, 10]]), np.float32([1, 0.5]))})
-    dataset = voc_with_proposals(two_images, mat)
-    assert dataset[0]['proposals'].shape == (1, 4)
     with pytest.raises(BadInputError, match=r'ss\.mat, image b: proposal 1 .*outside the 64x48'):
-        dataset.pipeline(dataset.get_data_info(1))
+        voc_with_proposals(two_images, mat)
+
+
+def test_boxes_without_area_are_dropped_with_one_warning(tmp_path, two_images, caplog):
+    mat = write_selective_search_mat(tmp_path / 'ss.mat', {
+        'a': (np.float32([[0, 0, 64, 48],
+                          [5, 0, 5, 10],                   # zero width in the file
+                          [WIDTH + 0.5, 0, WIDTH + 1, 10],  # within the tolerance: clipped to 0
+                          [WIDTH - 0.5, 2, WIDTH + 1, 9]]),  # clipped, keeps its area
+              np.float32([1, 0.9, 0.8, 0.7])),
+        'b': (np.float32([[0, 0, 5, 5]]), np.float32([1]))})
+    with caplog.at_level(logging.WARNING):
+        dataset = voc_with_proposals(two_images, mat)
+        first, again = dataset[0], dataset[0]
+    torch.testing.assert_close(first['proposals'], torch.tensor([[0., 0., 64., 48.],
+                                                                 [63.5, 2., 64., 9.]]))
+    torch.testing.assert_close(first['proposal_scores'], torch.tensor([1.0, 0.7]))
+    torch.testing.assert_close(again['proposals'], first['proposals'])
+    warnings = [r.getMessage() for r in caplog.records if 'without area' in r.getMessage()]
+    assert len(warnings) == 1  # once per image, not once per epoch
+    assert 'ss.mat, image a: dropped 2 of 4 proposals' in warnings[0]
 
 
 def test_not_a_selective_search_file(tmp_path):
@@ -158,9 +198,11 @@ def test_an_image_without_proposals_gets_the_whole_image_and_a_warning(tmp_path,
     mat = write_selective_search_mat(tmp_path / 'ss.mat', {
         'a': (np.zeros((0, 4)), np.zeros(0)), 'b': (np.float32([[0, 0, 5, 5]]), np.float32([1]))})
     with caplog.at_level(logging.WARNING):
-        sample = voc_with_proposals(two_images, mat)[0]
+        dataset = voc_with_proposals(two_images, mat)
+        sample, _ = dataset[0], dataset[0]
     torch.testing.assert_close(sample['proposals'], torch.tensor([[0., 0., WIDTH, HEIGHT]]))
-    assert 'no proposal for image a' in caplog.text
+    assert "SelectiveSearchMat(file='" in caplog.text and 'ss.mat' in caplog.text
+    assert caplog.text.count('gave no proposal for image a; using the whole image') == 1
 
 
 def test_load_proposals_before_load_image_is_a_config_error(tmp_path):

@@ -1,4 +1,6 @@
-"""Proposal recall at 10/100/300 proposals, by hand and on the demo data."""
+"""Proposal recall at 10/100/300 proposals, by hand, on the demo data, and the benchmark."""
+import importlib.util
+
 import numpy as np
 import pytest
 import torch
@@ -91,3 +93,26 @@ def test_a_batch_without_proposals_says_how_to_add_them():
         metric.process(dict(images=torch.zeros(1, 3, 4, 4)), None)
     with pytest.raises(ConfigError, match='counts'):
         EVALUATORS.build(dict(type='ProposalRecallMetric', counts=(0, 10)))
+
+
+def test_the_benchmark_scores_selective_search_above_random_windows(demo_voc_root, capsys):
+    """tools/benchmarks/proposal_recall.py end to end, shrunk: real OpenCV selective search on
+    3 demo images and the 10 VOC sample photos (searched at 128 px)."""
+    from helpers import REPO
+    spec = importlib.util.spec_from_file_location(
+        'proposal_recall_benchmark', REPO / 'tools' / 'benchmarks' / 'proposal_recall.py')
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    rows = module.main(['--demo-root', str(demo_voc_root), '--demo-images', '3',
+                        '--max-side', '128', '--modes', 'fast'])
+    assert [(r['data'].split(',')[0], r['source']) for r in rows] == [
+        ('demo test', 'selective search fast'), ('demo test', 'random windows'),
+        ('VOC samples', 'selective search fast'), ('VOC samples', 'random windows')]
+    for row in rows:
+        assert row['recall@10'] <= row['recall@100'] <= row['recall@300'] <= 1
+        assert row['AR@300'] <= row['recall@300']
+    search, windows = rows[2], rows[3]
+    assert search['seconds'] > 0 and windows['seconds'] is None
+    assert search['recall@10'] > windows['recall@10']  # ranked proposals beat a random order
+    assert rows[0]['recall@300'] >= 0.8  # the demo's shapes stand out from their background
+    assert '| VOC samples, 10 photos | selective search fast |' in capsys.readouterr().out

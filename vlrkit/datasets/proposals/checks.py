@@ -2,11 +2,17 @@
 
 A proposal with NaN coordinates, x2 < x1, or lying outside its image points at a file written for
 another image (or another split): training on it would silently pool the wrong pixels, so it is an
-error naming the file and the image id, not something to clip away.
+error naming the file and the image id, not something to clip away. A box that pokes out by at most
+OUTSIDE_TOLERANCE_PX is clipped; one left without area (x2 == x1 or y2 == y1, in the file or after
+clipping) covers no pixel and is dropped, with one warning per image.
 """
+import logging
+
 import numpy as np
 
 from ..bad_input import BadInputError
+
+logger = logging.getLogger(__name__)
 
 # A proposal may poke out of its image by this many pixels (rounding in proposal tools, as in
 # VOC annotations) and is clipped; anything further out belongs to another image.
@@ -38,9 +44,13 @@ def check_well_formed(boxes, scores, where):
                             f'has x2 < x1 or y2 < y1; is the file in another box order?')
 
 
-def check_inside(boxes, ori_shape, where):
-    """Boxes clipped to the (h, w) image; BadInputError naming ``where`` for one further than
-    OUTSIDE_TOLERANCE_PX outside it."""
+def clip_to_image(boxes, scores, ori_shape, where, warned):
+    """(boxes, scores) clipped to the (h, w) image, boxes without area dropped.
+
+    Raises BadInputError naming ``where`` for a box further than OUTSIDE_TOLERANCE_PX outside the
+    image. Dropped boxes are logged once per ``where``: ``warned`` is the set of places already
+    logged, kept by the source, which is asked for the same image every epoch.
+    """
     height, width = ori_shape
     tol = OUTSIDE_TOLERANCE_PX
     outside = ((boxes[:, 0] < -tol) | (boxes[:, 1] < -tol) | (boxes[:, 2] > width + tol) |
@@ -53,4 +63,11 @@ def check_inside(boxes, ori_shape, where):
     clipped = boxes.copy()
     clipped[:, 0::2] = clipped[:, 0::2].clip(0, width)
     clipped[:, 1::2] = clipped[:, 1::2].clip(0, height)
-    return clipped
+    keep = (clipped[:, 2] > clipped[:, 0]) & (clipped[:, 3] > clipped[:, 1])
+    if not keep.all() and where not in warned:
+        row = int(np.flatnonzero(~keep)[0])
+        logger.warning('%s: dropped %d of %d proposals without area in the %dx%d (w x h) image '
+                       '(first: proposal %d, %s)', where, int((~keep).sum()), len(boxes), width,
+                       height, row, boxes[row].tolist())
+        warned.add(where)
+    return clipped[keep], scores[keep]

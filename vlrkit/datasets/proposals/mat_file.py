@@ -10,6 +10,7 @@ These are the Fast R-CNN files (``selective_search_data.tgz``), written by MATLA
 Pixel column c (1-based) covers [c - 1, c] in vlrkit's continuous coordinates, so the file's
 [y1, x1, y2, x2] becomes x1 - 1, y1 - 1, x2, y2: the box [1, 1, H, W] is the whole image [0, W].
 """
+import re
 from pathlib import Path
 
 import numpy as np
@@ -17,7 +18,7 @@ import scipy.io
 
 from ...registry import PROPOSAL_SOURCES
 from ..bad_input import BadInputError, DatasetNotFoundError
-from .checks import check_inside, check_well_formed, top_by_score
+from .checks import check_well_formed, clip_to_image, top_by_score
 
 MAT_KEYS = ('images', 'boxes', 'boxScores')
 WHERE_TO_GET = (
@@ -74,6 +75,10 @@ def read_selective_search_mat(path, top_n=None):
     proposals = {}
     for index, (cell, image_boxes, image_scores) in enumerate(zip(images, boxes, scores)):
         img_id = _image_id(cell, path, index)
+        if img_id in proposals:
+            raise BadInputError(f'{path}: image {img_id} appears twice (images[{index}] again); '
+                                f'a selective search file holds one entry per image. Regenerate '
+                                f'it, or keep one of the two entries.')
         xyxy = from_mat_layout(image_boxes)
         image_scores = np.asarray(image_scores, dtype=np.float32).reshape(-1)
         check_well_formed(xyxy, image_scores, f'{path}, image {img_id}')
@@ -116,28 +121,38 @@ class SelectiveSearchMat:
             raise DatasetNotFoundError(f'proposal file {self.file} not found '
                                        f'(resolves to {self.file.resolve()}). {WHERE_TO_GET}')
         self.proposals = read_selective_search_mat(self.file, top_n)
+        self._warned = set()  # images whose dropped boxes were logged
 
     def prepare(self, data_infos):
-        """Every image of the dataset must be in the file: a missing one means the wrong file."""
+        """Every image of the dataset must be in the file, and its proposals inside the image the
+        annotation declares: either failing means the file of another split or dataset, found
+        here, at build time, rather than an epoch in."""
         missing = [info['img_id'] for info in data_infos if info['img_id'] not in self.proposals]
-        if not missing:
-            return
-        which = ('none of them is' if len(missing) == len(data_infos) else
-                 f'{len(missing)} of them are not')
-        raise BadInputError(
-            f'{self.file} holds proposals of {len(self.proposals)} images but the dataset has '
-            f'{len(data_infos)} and {which} in the file (first missing: {missing[0]!r}): it is '
-            f'the file of another split or dataset. Use the .mat of the dataset\'s split '
-            f'(voc_2007_trainval.mat for trainval, voc_2007_test.mat for test).')
+        if missing:
+            raise BadInputError(
+                f'{self.file}{self._split_note()} holds proposals of {len(self.proposals)} '
+                f'images, but {len(missing)} of the dataset\'s {len(data_infos)} images are not '
+                f'in it (e.g. image {missing[0]}): it is the file of another split or dataset. '
+                f"Use the .mat of the dataset's split (voc_2007_trainval.mat for trainval, "
+                f'voc_2007_test.mat for test).')
+        for info in data_infos:
+            if info.get('ori_shape') is not None:
+                self.get(info['img_id'], info.get('img_path'), info['ori_shape'])
+
+    def _split_note(self):
+        """' (the file of split trainval)' when the name follows voc_<year>_<split>.mat."""
+        match = re.fullmatch(r'voc_\d{4}_(\w+)\.mat', self.file.name)
+        return f' (the file of split {match.group(1)})' if match else ''
 
     def get(self, img_id, img_path, ori_shape):
         if img_id not in self.proposals:
-            raise BadInputError(f'{self.file} has no proposals for image {img_id!r}; it is the '
-                                f'file of another split or dataset. Use the .mat of the '
-                                f"dataset's split.")
+            raise BadInputError(f'{self.file}{self._split_note()} has no proposals for image '
+                                f'{img_id}; it is the file of another split or dataset. Use the '
+                                f".mat of the dataset's split.")
         boxes, scores = self.proposals[img_id]
         if ori_shape is not None:
-            boxes = check_inside(boxes, ori_shape, f'{self.file}, image {img_id}')
+            boxes, scores = clip_to_image(boxes, scores, ori_shape, f'{self.file}, image {img_id}',
+                                          self._warned)
         return boxes, scores
 
     def __repr__(self):

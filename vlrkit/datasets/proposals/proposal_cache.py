@@ -12,6 +12,7 @@ import json
 import logging
 import os
 import uuid
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -48,7 +49,9 @@ class ProposalCache:
             with np.load(path) as data:
                 record = json.loads(str(data['record']))
                 boxes, scores = data['boxes'], data['scores']
-        except (OSError, ValueError, KeyError) as err:
+        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as err:
+            # EOFError: an empty file; BadZipFile: a truncated one (a run killed mid-write
+            # before writes were atomic, a full disk, a copy cut short).
             logger.warning('proposal cache %s is unreadable (%s); recomputing it', path, err)
             return None
         expected = self._record(img_path)

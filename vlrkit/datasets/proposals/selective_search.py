@@ -7,6 +7,7 @@ module is imported when proposals are first computed and its absence is a messag
 command. Boxes come back in OpenCV's ranking order, the hierarchical grouping's own (the first is
 the most object-like), and are scored by rank so that ``top_n`` keeps the first ones.
 """
+import importlib.metadata
 import logging
 from pathlib import Path
 
@@ -17,19 +18,31 @@ from tqdm import tqdm
 from ...errors import ConfigError, UserError
 from ...registry import PROPOSAL_SOURCES
 from ..transforms.loading import read_rgb
-from .checks import check_inside, check_well_formed, top_by_score
+from .checks import check_well_formed, clip_to_image, top_by_score
 from .proposal_cache import ProposalCache
 
 logger = logging.getLogger(__name__)
 
 MODES = ('fast', 'quality')
 # Bumped when the computation changes, so older cache entries become stale.
-ALGORITHM_VERSION = 1
+ALGORITHM_VERSION = 2  # 2: boxes mapped back per axis (was one factor)
 INSTALL_HINT = 'pip install ".[proposals]"  (or: pip install opencv-contrib-python-headless)'
 
 
 class MissingOpenCVContribError(UserError, ImportError):
     """Selective search needs OpenCV's contrib module, which the plain opencv wheel lacks."""
+
+
+def _overwritten_hint():
+    """What to run when the contrib wheel is installed but a later install of the plain wheel
+    overwrote the cv2/ folder both share (cv2.ximgproc's Python files stay, its code is gone)."""
+    try:
+        version = importlib.metadata.version('opencv-contrib-python-headless')
+    except importlib.metadata.PackageNotFoundError:
+        return ''
+    return (f' opencv-contrib-python-headless {version} is installed, but another OpenCV wheel '
+            f'was installed over the cv2/ folder they share; put it back with: pip install '
+            f'--force-reinstall --no-deps opencv-contrib-python-headless=={version}')
 
 
 def opencv_selective_search(image, mode='fast'):
@@ -41,9 +54,10 @@ def opencv_selective_search(image, mode='fast'):
     segmentation = getattr(getattr(cv2, 'ximgproc', None), 'segmentation', None)
     if segmentation is None:
         raise MissingOpenCVContribError(
-            f'selective search needs OpenCV\'s contrib module cv2.ximgproc, which the installed '
-            f'opencv ({cv2.__version__}) lacks. Install it with: {INSTALL_HINT}; or read '
-            f"precomputed proposals with source=dict(type='SelectiveSearchMat', file=...).")
+            f'selective search needs OpenCV\'s contrib module cv2.ximgproc.segmentation, which '
+            f'the installed opencv ({cv2.__version__}) lacks. Install it with: {INSTALL_HINT}; or '
+            f"read precomputed proposals with source=dict(type='SelectiveSearchMat', file=...)."
+            f'{_overwritten_hint()}')
     search = segmentation.createSelectiveSearchSegmentation()
     search.setBaseImage(cv2.cvtColor(image, cv2.COLOR_RGB2BGR))  # OpenCV images are BGR
     if mode == 'fast':
@@ -82,6 +96,7 @@ class SelectiveSearch:
         self.params = dict(mode=mode, max_side=max_side, version=ALGORITHM_VERSION,
                            method=getattr(self.propose_fn, '__qualname__', repr(self.propose_fn)))
         self._caches = {}
+        self._warned = set()  # images whose dropped boxes were logged
 
     def cache_for(self, img_path):
         """The cache of the folder this image's proposals go to (one per parameter setting)."""
@@ -95,15 +110,18 @@ class SelectiveSearch:
         """All boxes of one image in original pixels, and their rank scores (first = 1)."""
         image = read_rgb(img_path)
         height, width = image.shape[:2]
-        factor = 1.0
         if self.max_side and max(height, width) > self.max_side:
             factor = self.max_side / max(height, width)
             size = (max(1, round(width * factor)), max(1, round(height * factor)))
             image = cv2.resize(image, size, interpolation=cv2.INTER_AREA)
-        boxes = np.asarray(self.propose_fn(image, self.mode), np.float32).reshape(-1, 4) / factor
+        # Back per axis, by the rounded size: one factor would map the shrunk image's edge up to
+        # half a shrunk pixel past the original one: 2 px on a 2,000 px photo.
+        scale = np.float32([width / image.shape[1], height / image.shape[0]] * 2)
+        boxes = np.asarray(self.propose_fn(image, self.mode), np.float32).reshape(-1, 4) * scale
         scores = 1.0 - np.arange(len(boxes), dtype=np.float32) / max(len(boxes), 1)
-        check_well_formed(boxes, scores, f'selective search on {img_path}')
-        return check_inside(boxes, (height, width), f'selective search on {img_path}'), scores
+        where = f'selective search on {img_path}'
+        check_well_formed(boxes, scores, where)
+        return clip_to_image(boxes, scores, (height, width), where, self._warned)
 
     def _load_or_compute(self, img_id, img_path):
         cache = self.cache_for(img_path)
@@ -128,7 +146,8 @@ class SelectiveSearch:
     def get(self, img_id, img_path, ori_shape):
         boxes, scores = self._load_or_compute(img_id, img_path)
         if ori_shape is not None:
-            boxes = check_inside(boxes, ori_shape, f'{self.cache_for(img_path).path(img_id)}')
+            boxes, scores = clip_to_image(boxes, scores, ori_shape,
+                                          f'{self.cache_for(img_path).path(img_id)}', self._warned)
         return top_by_score(boxes, scores, self.top_n)
 
     def __repr__(self):

@@ -24,13 +24,15 @@ logger = logging.getLogger(__name__)
 class LoadProposals:
     """Read one image's proposals from ``source`` (a ``PROPOSAL_SOURCES`` config).
 
-    An image without any proposal gets one, the whole image (score 1), with a warning naming it:
-    a region-based model still sees the image and learns its labels, and nothing is misplaced.
+    An image without any proposal gets one, the whole image (score 1), with a warning naming it
+    (once, not every epoch): a region-based model still sees the image and learns its labels, and
+    nothing is misplaced.
     """
 
     def __init__(self, source):
         self.source_cfg = source
         self.source = PROPOSAL_SOURCES.build(source) if isinstance(source, dict) else source
+        self._warned = set()  # ids of the images already warned about
 
     def prepare(self, data_infos):
         """Hand the source the dataset's image list (check every image, compute missing ones)."""
@@ -44,8 +46,10 @@ class LoadProposals:
         boxes, scores = self.source.get(results['img_id'], results.get('img_path'), ori_shape)
         if len(boxes) == 0:
             height, width = ori_shape or results['img'].shape[:2]
-            logger.warning('%r gave no proposal for image %s; using the whole image instead',
-                           self.source, results['img_id'])
+            if results['img_id'] not in self._warned:
+                self._warned.add(results['img_id'])
+                logger.warning('%r gave no proposal for image %s; using the whole image instead',
+                               self.source, results['img_id'])
             boxes = np.array([[0, 0, width, height]], np.float32)
             scores = np.ones(1, np.float32)
         sx, sy = results.get('scale_factor', (1.0, 1.0))
