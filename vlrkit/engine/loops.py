@@ -78,6 +78,8 @@ class TrainLoop:
         self.runner, self.dataloader = runner, dataloader
         self.by_epoch, self.val_interval = by_epoch, train_cfg.get('val_interval', 1)
         self.train_eval_interval = train_cfg.get('train_eval_interval', 0)
+        if self.train_eval_interval > 0:
+            runner.build_train_eval()
         steps_per_epoch = len(dataloader)
         if by_epoch:
             self.max_epochs = max_epochs

@@ -314,23 +314,28 @@ class Runner:
             self._writer.close()
             self._writer = None
 
-    def train_eval(self):
-        """The val evaluators' metrics on the training set (``train_cfg.train_eval_interval``).
+    def build_train_eval(self):
+        """The loader and evaluators of ``train_eval``; the TrainLoop builds them before the first
+        epoch when ``train_cfg.train_eval_interval`` asks for them, so a config that cannot have
+        them fails before training.
 
         The loader reads ``train_dataloader``'s dataset through the val pipeline (no augmentation:
         the numbers compare with the val ones), in order, batched like ``val_dataloader``; a
-        ``LoadProposals`` step stays the training split's (proposal files are per split). The
-        evaluators write their files to ``work_dir/train_eval``.
+        ``LoadProposals`` step stays the training split's (proposal files are per split).
         """
+        loader_cfg, evaluator_cfg = self.cfg.get('val_dataloader'), self.cfg.get('val_evaluator')
+        if not loader_cfg or not evaluator_cfg:
+            raise ConfigError('train_cfg.train_eval_interval evaluates the training set with the '
+                              'val pipeline and evaluators: the config needs val_dataloader and '
+                              'val_evaluator (or set train_eval_interval=0)')
+        self.train_eval_dataloader = self.build_dataloader(
+            self._train_eval_loader_cfg(self.cfg.train_dataloader, loader_cfg))
+        self.train_evaluators = self.build_evaluators(evaluator_cfg)
+
+    def train_eval(self):
+        """The val evaluators' metrics on the training set; their files go to ``work_dir/train_eval``."""
         if self.train_eval_dataloader is None:
-            loader_cfg, evaluator_cfg = self.cfg.get('val_dataloader'), self.cfg.get('val_evaluator')
-            if not loader_cfg or not evaluator_cfg:
-                raise ConfigError('train_cfg.train_eval_interval evaluates the training set with the '
-                                  'val pipeline and evaluators: the config needs val_dataloader and '
-                                  'val_evaluator (or set train_eval_interval=0)')
-            self.train_eval_dataloader = self.build_dataloader(
-                self._train_eval_loader_cfg(self.cfg.train_dataloader, loader_cfg))
-            self.train_evaluators = self.build_evaluators(evaluator_cfg)
+            self.build_train_eval()
         return self.evaluate(self.train_eval_dataloader, self.train_evaluators,
                              out_dir=self.work_dir / 'train_eval')
 
