@@ -32,6 +32,7 @@ setup(
         'vlrkit-test=vlrkit.tools.test:main',
         'vlrkit-infer=vlrkit.tools.infer:main',
         'vlrkit-analyze=vlrkit.tools.analyze:main',
+        'vlrkit-plot-curves=vlrkit.tools.plot_curves:main',
     ]},
     python_requires='>=3.10',
     install_requires=[

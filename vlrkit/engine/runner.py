@@ -30,7 +30,7 @@ from .checkpoint import (WorkDirInUseError, check_fits, load_checkpoint_file,
                          rng_state, save_checkpoint, set_rng_state)
 from .dataloader import build_dataloader
 from .hooks.hook import priority_value
-from .loops import Progress, TrainLoop
+from .loops import EvalLoss, Progress, TrainLoop, eval_cfg
 from .optim import build_optimizer, build_param_schedulers
 from .optim_step import OptimStep
 
@@ -41,6 +41,7 @@ CONFIG_KEYS = (
     'model', 'env_cfg', 'launcher', 'work_dir', 'amp', 'default_hooks', 'custom_hooks',
     'train_dataloader', 'train_cfg', 'optim_wrapper', 'param_scheduler', 'val_dataloader',
     'val_evaluator', 'test_dataloader', 'test_evaluator', 'load_from', 'resume', 'work_dir_exists',
+    'val_cfg', 'test_cfg',
 )
 
 # What a fresh run does with a work_dir that holds an earlier run's checkpoints (``work_dir_exists``,
@@ -98,6 +99,8 @@ class Runner:
         self.model = model
         self.train_dataloader = self.val_dataloader = self.test_dataloader = None
         self.val_evaluators, self.test_evaluators = [], []
+        self.val_cfg = eval_cfg(self.cfg.get('val_cfg'), 'val_cfg')      # compute_loss
+        self.test_cfg = eval_cfg(self.cfg.get('test_cfg'), 'test_cfg')
         self.class_names = None
         # Set by train(): the loop's decisions, the optimizer and the DDP-wrapped loss forward.
         self.by_epoch, self.max_epochs, self.max_iters = True, 0, 0
@@ -107,6 +110,8 @@ class Runner:
         self.progress = Progress()
         self.loss_is_finite, self.log_vars = True, {}
         self.data_time = self.iter_time = 0.0
+        self.epoch_time, self.train_metrics = 0.0, {}   # of the epoch just ended
+        self.train_eval_dataloader, self.train_evaluators = None, []
         self._writer = None
         self.hooks = self._build_hooks(self.cfg.get('default_hooks', {}), self.cfg.get('custom_hooks', []))
         if not self.cfg.get('default_hooks'):
@@ -284,7 +289,7 @@ class Runner:
         if self.val_dataloader is None:
             return {}
         self.call_hook('before_val')
-        metrics = self.evaluate(self.val_dataloader, self.val_evaluators)
+        metrics = self.evaluate(self.val_dataloader, self.val_evaluators, **self.val_cfg)
         self.call_hook('after_val', metrics=metrics)
         return metrics
 
@@ -296,7 +301,7 @@ class Runner:
         self.class_names = self.class_names or getattr(self.test_dataloader.dataset, 'class_names', None)
         log_lines(self, testing_banner(self))
         self.call_hook('before_test')
-        metrics = self.evaluate(self.test_dataloader, self.test_evaluators)
+        metrics = self.evaluate(self.test_dataloader, self.test_evaluators, **self.test_cfg)
         self.call_hook('after_test', metrics=metrics)
         self._close_writer()
         return metrics
@@ -309,30 +314,88 @@ class Runner:
             self._writer.close()
             self._writer = None
 
-    @torch.no_grad()
-    def evaluate(self, loader, evaluators):
-        """Predict over ``loader`` and return the evaluators' merged metric dicts.
+    def build_train_eval(self):
+        """The loader and evaluators of ``train_eval``; the TrainLoop builds them before the first
+        epoch when ``train_cfg.train_eval_interval`` asks for them, so a config that cannot have
+        them fails before training.
 
-        Each evaluator gets the run's context in one ``set_context`` call, then computes on rank 0;
-        every rank returns the same dict.
+        The loader reads ``train_dataloader``'s dataset through the val pipeline (no augmentation:
+        the numbers compare with the val ones), in order, batched like ``val_dataloader``; a
+        ``LoadProposals`` step stays the training split's (proposal files are per split).
+        """
+        loader_cfg, evaluator_cfg = self.cfg.get('val_dataloader'), self.cfg.get('val_evaluator')
+        if not loader_cfg or not evaluator_cfg:
+            raise ConfigError('train_cfg.train_eval_interval evaluates the training set with the '
+                              'val pipeline and evaluators: the config needs val_dataloader and '
+                              'val_evaluator (or set train_eval_interval=0)')
+        self.train_eval_dataloader = self.build_dataloader(
+            self._train_eval_loader_cfg(self.cfg.train_dataloader, loader_cfg))
+        self.train_evaluators = self.build_evaluators(evaluator_cfg)
+
+    def train_eval(self):
+        """The val evaluators' metrics on the training set; their files go to ``work_dir/train_eval``."""
+        if self.train_eval_dataloader is None:
+            self.build_train_eval()
+        return self.evaluate(self.train_eval_dataloader, self.train_evaluators,
+                             out_dir=self.work_dir / 'train_eval')
+
+    @staticmethod
+    def _train_eval_loader_cfg(train_loader, val_loader):
+        """``val_loader`` with ``train_loader``'s dataset, which gets the val pipeline (also each
+        part of a ConcatDataset); not shuffled."""
+        val_pipeline = val_loader['dataset'].get('pipeline')
+
+        def with_val_pipeline(dataset):
+            dataset = dict(dataset)
+            if 'datasets' in dataset:
+                dataset['datasets'] = [with_val_pipeline(d) for d in dataset['datasets']]
+            if val_pipeline is not None and 'pipeline' in dataset:
+                proposals = [t for t in dataset['pipeline'] if t.get('type') == 'LoadProposals']
+                dataset['pipeline'] = [proposals[0] if proposals and t.get('type') == 'LoadProposals'
+                                       else t for t in copy.deepcopy(val_pipeline)]
+            return dataset
+
+        return {**copy.deepcopy(dict(val_loader)), 'shuffle': False,
+                'dataset': with_val_pipeline(copy.deepcopy(train_loader['dataset']))}
+
+    @torch.no_grad()
+    def evaluate(self, loader, evaluators, compute_loss=False, out_dir=None):
+        """Predict over ``loader`` and return the evaluators' merged metric dicts, then, with
+        ``compute_loss``, the model's mean loss on the same batches (``loss``, ``loss_cls``, ...:
+        see ``loops.EvalLoss``). The losses come after the metrics, so that
+        ``CheckpointHook(save_best='auto')`` still picks the first metric.
+
+        The loss is the training step's ``model.loss`` in eval mode (no dropout, BatchNorm's
+        running statistics), one more forward per batch. Each evaluator gets the run's context in
+        one ``set_context`` call, then computes on rank 0; every rank returns the same dict.
+        ``out_dir``: where the evaluators write files instead of the work_dir, without TensorBoard
+        figures (the training set's pass: its figures would replace the validation's).
         """
         from ..evaluation.metric import EvalContext  # vlrkit.evaluation loads every evaluator: only here
         was_training = self.model.training
         self.model.eval()
+        eval_loss = EvalLoss(len(loader.dataset), self.rank, self.world_size) if compute_loss else None
         for batch in loader:
+            on_device = self._to_device(batch)
             with self._autocast():
-                preds = self.model.predict(self._to_device(batch))
+                preds = self.model.predict(on_device)
+                real = eval_loss.real_part(on_device) if eval_loss is not None else None
+                if real is not None:
+                    eval_loss.add(self.model.loss(real), real)
             preds = [{k: v.detach().cpu().float() if torch.is_floating_point(v) else v.detach().cpu()
                       for k, v in p.items()} for p in preds]
             for evaluator in evaluators:
                 evaluator.process(batch, preds)
         context = EvalContext(
-            work_dir=self.work_dir, writer=self.writer, step=self.progress.iter,
+            work_dir=out_dir or self.work_dir, writer=None if out_dir else self.writer,
+            step=self.progress.iter,
             class_names=self.class_names or getattr(loader.dataset, 'class_names', None),
             rank=self.rank, world_size=self.world_size)
         metrics = {}
         for evaluator in evaluators:
             metrics.update(evaluator.set_context(context).compute(size=len(loader.dataset)))
+        if eval_loss is not None:
+            metrics.update(eval_loss.compute(self.device))
         self.model.train(was_training)
         return metrics
 

@@ -21,6 +21,9 @@ a neutral value) at every stage; a hook writes none of them:
 - ``loss_is_finite`` (False when this iteration's step was skipped for a NaN/Inf loss),
   ``log_vars`` (this iteration's losses as floats, plus ``grad_norm`` when clipping),
   ``data_time`` and ``iter_time`` (seconds waiting for the batch, and for the whole iteration)
+- ``epoch_time`` (seconds of the epoch just ended) and ``train_metrics`` (the training set's
+  metrics that epoch, ``{}`` when ``train_cfg.train_eval_interval`` did not ask for them): set
+  before ``after_train_epoch``
 
 A hook acts through the runner's methods (``save_checkpoint``, ``val``) and its own state, which
 ``state_dict`` / ``load_state_dict`` carry through checkpoints.

@@ -1,7 +1,9 @@
 """Console, file and JSON-lines logging of training and evaluation.
 
 ``work_dir/log.jsonl`` gets one JSON object per logged step ({"mode": "train"|"val"|"test",
-"epoch", "iter", "lr", losses..., metrics...}); the analysis report draws training curves from it.
+"epoch", "iter", "lr", losses..., metrics...}) and one "train" object per epoch ({"mode": "train",
+"epoch", "iter", "epoch_time", training-set metrics...}); the analysis report and
+tools/plot_curves.py draw curves from it.
 """
 import datetime
 import json
@@ -80,6 +82,16 @@ class LoggerHook(Hook):
                            f'data_time: {runner.data_time:.3f}  {losses}')
         self._write_json(runner, dict(mode='train', epoch=progress.epoch + 1, iter=progress.iter,
                                       lr=lr, time=runner.iter_time, data_time=runner.data_time, **means))
+
+    def after_train_epoch(self, runner):
+        """The epoch's wall time and, when the loop evaluated the training set, its metrics
+        (``train/accuracy/top1`` on the console, mode "train" in log.jsonl)."""
+        progress = runner.progress
+        where = f'Epoch(train) [{progress.epoch}]' if runner.by_epoch else f'Iter(train) [{progress.iter}]'
+        text = '  '.join(f'train/{k}: {v:.4f}' for k, v in headline_metrics(runner.train_metrics).items())
+        runner.logger.info(f'{where}  epoch_time: {runner.epoch_time:.1f} s  {text}'.rstrip())
+        self._write_json(runner, dict(mode='train', epoch=progress.epoch, iter=progress.iter,
+                                      epoch_time=runner.epoch_time, **runner.train_metrics))
 
     def after_train(self, runner):
         if self._bar is not None:

@@ -1,5 +1,5 @@
-"""Training scalars (losses, lr, seconds per iteration and waiting for data) and evaluation
-metrics (val/ and test/) to TensorBoard, on rank 0."""
+"""Training scalars (losses, lr, seconds per iteration and waiting for data, seconds per epoch,
+the training set's metrics) and evaluation metrics (val/ and test/) to TensorBoard, on rank 0."""
 from ...registry import HOOKS
 from .hook import Hook
 
@@ -22,6 +22,11 @@ class TensorBoardHook(Hook):
         # data_time close to time means the GPU waits for the loader (more num_workers, a cache).
         runner.writer.add_scalar('train/time', runner.iter_time, step)
         runner.writer.add_scalar('train/data_time', runner.data_time, step)
+
+    def after_train_epoch(self, runner):
+        """``train/epoch_time`` per epoch, and ``train/<metric>`` when the loop evaluated the
+        training set; at the epoch's last iteration, as the val metrics after it."""
+        self._add_metrics(runner, 'train', dict(epoch_time=runner.epoch_time, **runner.train_metrics))
 
     def after_val(self, runner, metrics):
         self._add_metrics(runner, 'val', metrics)
