@@ -30,6 +30,7 @@ setup(
         'vlrkit-test=vlrkit.tools.test:main',
         'vlrkit-infer=vlrkit.tools.infer:main',
         'vlrkit-analyze=vlrkit.tools.analyze:main',
+        'vlrkit-sweep=vlrkit.tools.sweep:main',
     ]},
     python_requires='>=3.10',
     install_requires=[
