@@ -2,7 +2,10 @@
 and the table that says what each variant reached."""
 import csv
 import json
+import os
 import re
+import socket
+import subprocess
 
 import pytest
 
@@ -11,7 +14,7 @@ from vlrkit.config import load_config
 from vlrkit.engine.hooks.checkpoint_hook import CheckpointHook
 from vlrkit.models.summary import count_parameters
 from vlrkit.registry import MODELS
-from vlrkit.tools.sweep import DONE_MARKER, main
+from vlrkit.tools.sweep import DONE_MARKER, LOCK_FILE, main
 from vlrkit.tools.sweep_grid import expand, parse_grid
 from vlrkit.tools.sweep_results import read_log
 
@@ -129,10 +132,19 @@ def test_a_sweep_over_configs_counts_each_models_parameters(tmp_path, capsys):
 
 def test_a_failing_variant_is_marked_and_the_others_go_on(tmp_path, capsys):
     sweep_dir = tmp_path / 'sweep'
+    command = [str(tiny_config(tmp_path / 'tiny.py')), '--grid', 'model.backbone.nonlinearity=swish,relu',
+               '--work-dir', str(sweep_dir), '--cfg-options', 'train_cfg.max_epochs=1']
+    sweep_dir.mkdir()
+    (sweep_dir / LOCK_FILE).write_text(f'{os.getpid()}@{socket.gethostname()}')
+    with pytest.raises(SystemExit) as stop:      # a sweep (this process) runs in the folder
+        main(command)
+    assert stop.value.code == 2 and f'another sweep ({os.getpid()}@' in capsys.readouterr().err
+    gone = subprocess.Popen(['true'])
+    gone.wait()
+    (sweep_dir / LOCK_FILE).write_text(f'{gone.pid}@{socket.gethostname()}')   # a sweep that died
     with pytest.raises(SystemExit) as stop:
-        main([str(tiny_config(tmp_path / 'tiny.py')), '--grid', 'model.backbone.nonlinearity=swish,relu',
-              '--work-dir', str(sweep_dir), '--cfg-options', 'train_cfg.max_epochs=1'])
-    assert stop.value.code == 1
+        main(command)
+    assert stop.value.code == 1 and not (sweep_dir / LOCK_FILE).exists()
     out, err = capsys.readouterr()
     assert "nonlinearity='swish'; choose one of" in out and 'log: ' in out
     assert '1 variant(s) failed: nonlinearity-swish' in err

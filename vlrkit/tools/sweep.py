@@ -16,6 +16,7 @@ import logging
 import os
 import re
 import shlex
+import socket
 import subprocess
 import sys
 import threading
@@ -40,6 +41,8 @@ DONE_MARKER = 'sweep_result.json'
 SPEC_FILE = 'sweep_variant.json'
 # The output of the variant's train and test runs (run.log has the training's own log).
 VARIANT_LOG = 'sweep.log'
+# Holds the pid of the sweep running in the folder.
+LOCK_FILE = 'sweep.lock'
 STEPS = {'train': 'vlrkit.tools.train', 'test': 'vlrkit.tools.test'}
 
 
@@ -250,6 +253,43 @@ def error_line(log):
 
 
 # ---------------------------------------------------------------------- the sweep
+@contextlib.contextmanager
+def folder_lock(folder):
+    """One sweep per folder at a time: a second would train the same variants into the same
+    folders at once. The lock of a sweep that died (its pid is gone) is taken over."""
+    folder.mkdir(parents=True, exist_ok=True)
+    lock, me = folder / LOCK_FILE, f'{os.getpid()}@{socket.gethostname()}'
+    try:
+        descriptor = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+    except FileExistsError:
+        holder = lock.read_text().strip()
+        if holder_alive(holder):
+            raise ConfigError(f'another sweep ({holder}) is running in {folder}; wait for it to end, '
+                              f'or pass another --work-dir (if no such sweep runs, delete {lock})') from None
+        lock.unlink(missing_ok=True)
+        descriptor = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+    os.write(descriptor, me.encode())
+    os.close(descriptor)
+    try:
+        yield
+    finally:
+        lock.unlink(missing_ok=True)
+
+
+def holder_alive(holder):
+    """Whether the ``pid@host`` of a lock still runs; a sweep on another host is taken as running."""
+    pid, _, host = holder.partition('@')
+    if host != socket.gethostname():
+        return True
+    try:
+        os.kill(int(pid), 0)
+    except (ValueError, ProcessLookupError):
+        return False
+    except PermissionError:
+        pass
+    return True
+
+
 class Progress:
     """``variant 3/8 lr0.1_bs8: done in 1m02s, ...; ETA 4m10s``: the ETA is the mean time of the
     variants this run trained, times those left, over the number run at once."""
@@ -274,7 +314,11 @@ def row_of(run, fields):
 
 def run_sweep(sweep, parallel):
     """Run every unfinished variant; returns the names of those that failed."""
-    sweep.folder.mkdir(parents=True, exist_ok=True)
+    with folder_lock(sweep.folder):
+        return run_variants(sweep, parallel)
+
+
+def run_variants(sweep, parallel):
     fields = {}
     for run in sweep.runs:
         marker = run.work_dir / DONE_MARKER
