@@ -4,6 +4,7 @@ import csv
 import json
 import os
 import re
+import shutil
 import socket
 import subprocess
 
@@ -110,6 +111,16 @@ def test_grid_sweep_resumes_an_interrupted_variant_and_skips_finished_ones(tmp_p
     after = files_and_mtimes(sweep_dir)
     assert {p: t for p, t in after.items() if p.parent != sweep_dir} == \
         {p: t for p, t in before.items() if p.parent != sweep_dir}
+
+    # Killed while testing: trained to the end, no done marker. It is tested again, not trained.
+    last = sweep_dir / NAMES[3]
+    (last / DONE_MARKER).unlink()
+    shutil.rmtree(next(last.glob('test_*')))
+    trained = [r for r in read_log(last / 'log.jsonl') if r['mode'] == 'train']
+    main(command)
+    assert [r for r in read_log(last / 'log.jsonl') if r['mode'] == 'train'] == trained
+    assert read_table(sweep_dir) == rows and len(list(last.glob('test_*/metrics.json'))) == 1
+    capsys.readouterr()
 
     with pytest.raises(SystemExit) as stop:   # other options would mix two sweeps in one table
         main([*command, '--cfg-options', 'train_cfg.max_epochs=3'])

@@ -10,16 +10,12 @@ is skipped, an interrupted one resumes from its last checkpoint. --cfg-options a
 variant; grid values are read like --cfg-options values.
 """
 import contextlib
-import importlib
 import json
-import logging
 import os
 import re
 import shlex
 import socket
-import subprocess
 import sys
-import threading
 import time
 import traceback
 from concurrent.futures import ThreadPoolExecutor, as_completed
@@ -32,6 +28,7 @@ from vlrkit.engine.banner import format_duration
 from vlrkit.errors import ConfigError
 from vlrkit.tools.sweep_grid import check_grid_keys, expand, parse_grid, short_hash
 from vlrkit.tools.sweep_results import variant_result
+from vlrkit.tools.sweep_steps import Subprocesses, run_in_process, warn_parallel
 from vlrkit.tools.sweep_table import replace_text, write_tables
 
 # Written atomically once a variant is trained and tested: its presence is what "finished" means.
@@ -41,9 +38,10 @@ DONE_MARKER = 'sweep_result.json'
 SPEC_FILE = 'sweep_variant.json'
 # The output of the variant's train and test runs (run.log has the training's own log).
 VARIANT_LOG = 'sweep.log'
+# The wall time and epochs of the variant's finished training steps, for the s/epoch column.
+TIMING_FILE = 'sweep_timing.json'
 # Holds the pid of the sweep running in the folder.
 LOCK_FILE = 'sweep.lock'
-STEPS = {'train': 'vlrkit.tools.train', 'test': 'vlrkit.tools.test'}
 
 
 @dataclass
@@ -135,69 +133,6 @@ def check_same_variant(run):
             f'the earlier ones: pass another --work-dir, or delete {run.work_dir} to run it again')
 
 
-# ---------------------------------------------------------------------- running one step
-def release_run_logger():
-    """Close the handlers a Runner put on the 'vlrkit' logger (its run.log, the redirected console),
-    so an in-process run leaves no open file behind; the next Runner installs its own."""
-    logger = logging.getLogger('vlrkit')
-    for handler in list(logger.handlers):
-        handler.close()
-        logger.removeHandler(handler)
-
-
-def run_in_process(step, argv, log):
-    """Run the tool's ``main(argv)`` here, its output into ``log``; returns its exit status.
-
-    One variant after another in the sweep's own process spares each one the seconds of starting
-    Python and importing torch. A failure, user error or bug, is the variant's, not the sweep's.
-    """
-    main = importlib.import_module(STEPS[step]).main
-    with open(log, 'a') as out, contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
-        print(f'$ python -m {STEPS[step]} {shlex.join(argv)}', flush=True)
-        try:
-            main(argv)
-            return 0
-        except SystemExit as stop:
-            return stop.code if isinstance(stop.code, int) else (0 if stop.code is None else 1)
-        except Exception:
-            traceback.print_exc()
-            return 1
-        finally:
-            release_run_logger()
-
-
-class Subprocesses:
-    """Run each step as ``python -m vlrkit.tools.train ...``, for --parallel N > 1."""
-
-    def __init__(self, parallel):
-        self.running, self.lock = set(), threading.Lock()
-        package_parent = str(Path(__file__).resolve().parents[2])   # the children import this vlrkit
-        self.env = dict(os.environ, PYTHONUNBUFFERED='1',
-                        PYTHONPATH=os.pathsep.join(filter(None, [package_parent, os.environ.get('PYTHONPATH')])))
-        # N trainings on the same cores: each gets its share of threads instead of all of them.
-        self.env.setdefault('OMP_NUM_THREADS', str(max(1, (os.cpu_count() or 1) // parallel)))
-
-    def __call__(self, step, argv, log):
-        command = [sys.executable, '-m', STEPS[step], *argv]
-        with open(log, 'a') as out:
-            out.write(f'$ {shlex.join(command)}\n')
-            out.flush()
-            process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT,
-                                       stdin=subprocess.DEVNULL, env=self.env)
-            with self.lock:
-                self.running.add(process)
-            try:
-                return process.wait()
-            finally:
-                with self.lock:
-                    self.running.discard(process)
-
-    def stop(self):
-        with self.lock:
-            for process in self.running:
-                process.terminate()
-
-
 # ---------------------------------------------------------------------- one variant
 def start_epoch(work_dir):
     """The epoch of the checkpoint a resumed training continues from (0 for a fresh one)."""
@@ -229,7 +164,7 @@ def run_variant(run, metric, run_step):
     train_cfg = dict(run.cfg.get('train_cfg', {}))
     epochs = train_cfg.get('max_epochs', 0) - first_epoch if train_cfg.get('by_epoch', True) else 0
     try:
-        result = variant_result(run.cfg, work_dir, metric, train_seconds / epochs if epochs > 0 else None)
+        result = variant_result(run.cfg, work_dir, metric, measured_epoch_seconds(work_dir, epochs, train_seconds))
     except Exception as err:   # a variant's broken files fail that variant, not the sweep
         with open(log, 'a') as out:
             traceback.print_exc(file=out)
@@ -237,6 +172,17 @@ def run_variant(run, metric, run_step):
     result = dict(result, status='done', best_checkpoint=str(best[-1]))
     replace_text(work_dir / DONE_MARKER, json.dumps(result, indent=2))
     return result
+
+
+def measured_epoch_seconds(work_dir, epochs, seconds):
+    """Seconds per epoch of the variant's training steps that ended (``sweep_timing.json`` adds up
+    every one, so a resumed variant counts the epochs of each); None for an iteration-based run."""
+    timing = work_dir / TIMING_FILE
+    total = json.loads(timing.read_text()) if timing.is_file() else dict(epochs=0, seconds=0.0)
+    if epochs > 0:
+        total = dict(epochs=total['epochs'] + epochs, seconds=total['seconds'] + seconds)
+        replace_text(timing, json.dumps(total))
+    return total['seconds'] / total['epochs'] if total['epochs'] else None
 
 
 def failed(log, reason):
@@ -382,17 +328,6 @@ def run_parallel(sweep, todo, parallel, report):
         subprocesses.stop()   # an interrupted sweep leaves no training behind
         raise
     pool.shutdown()
-
-
-def warn_parallel(parallel):
-    import torch   # imported here: the sweep's planning needs no torch
-    if torch.cuda.is_available():
-        return
-    cores = os.cpu_count() or 1
-    print(f'vlrkit: warning: --parallel {parallel} on a CPU with {cores} cores: the {parallel} '
-          f'trainings share the cores ({max(1, cores // parallel)} thread(s) each), so each runs '
-          f'several times slower; on a 2-core machine the sweep as a whole is rarely faster than '
-          f'with --parallel 1', file=sys.stderr, flush=True)
 
 
 def main(argv=None):

@@ -54,7 +54,8 @@ def latest_test_metrics(work_dir):
 
 
 def variant_result(cfg, work_dir, metric, measured_epoch_seconds=None):
-    """The table's numbers for the variant trained into ``work_dir`` from ``cfg``."""
+    """The table's numbers for the variant trained into ``work_dir`` from ``cfg``; the epoch time is
+    the run's ``train/epoch_time`` where it logs one, else ``measured_epoch_seconds``."""
     hook = dict(cfg.get('default_hooks', {}).get('checkpoint') or {})
     by_epoch = dict(cfg.get('train_cfg', {})).get('by_epoch', True)
     log = Path(work_dir) / 'log.jsonl'
