@@ -26,7 +26,7 @@ from vlrkit.cli import add_config_arguments, friendly_errors, parser
 from vlrkit.config import load_config, parse_cfg_options, resolve_config_path
 from vlrkit.engine.banner import format_duration
 from vlrkit.errors import ConfigError
-from vlrkit.tools.sweep_grid import check_grid_keys, expand, parse_grid, short_hash
+from vlrkit.tools.sweep_grid import check_grid_keys, expand, parse_grid, short_hash, value_option
 from vlrkit.tools.sweep_results import variant_result
 from vlrkit.tools.sweep_steps import Subprocesses, run_in_process, warn_parallel
 from vlrkit.tools.sweep_table import replace_text, write_tables
@@ -110,7 +110,7 @@ def plan_sweep(args):
     for variant in expand(configs, grid):
         saved_best = dict(cfgs[variant.config].get('default_hooks', {}).get('checkpoint') or {}).get('save_best')
         options = [*args.cfg_options,
-                   *([f'default_hooks.checkpoint.save_best={metric}'] if metric != saved_best else []),
+                   *([f'default_hooks.checkpoint.save_best={value_option(metric)}'] if metric != saved_best else []),
                    *variant.cfg_options()]
         cfg = load_config(variant.config, cfg_options=parse_cfg_options(options))
         run = VariantRun(variant, folder / variant.name, options, cfg)
