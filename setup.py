@@ -33,6 +33,7 @@ setup(
         'vlrkit-infer=vlrkit.tools.infer:main',
         'vlrkit-analyze=vlrkit.tools.analyze:main',
         'vlrkit-plot-curves=vlrkit.tools.plot_curves:main',
+        'vlrkit-sweep=vlrkit.tools.sweep:main',
     ]},
     python_requires='>=3.10',
     install_requires=[
