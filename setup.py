@@ -2,7 +2,8 @@
 
 ``pip install .`` (not editable) works as well: the configs travel inside the package as
 ``vlrkit/configs`` (``vlrkit::fcos/fcos_r18_fpn_demo.py`` names one), and the console scripts
-``vlrkit-train``, ``vlrkit-test``, ``vlrkit-infer`` and ``vlrkit-analyze`` run the tools.
+``vlrkit-train``, ``vlrkit-test``, ``vlrkit-infer``, ``vlrkit-analyze``, ``vlrkit-plot-curves`` and
+``vlrkit-sweep`` run the tools.
 """
 from setuptools import find_packages, setup
 

@@ -8,7 +8,7 @@ import zipfile
 import pytest
 from mmengine.config import Config
 
-from helpers import REPO, copy_sources
+from helpers import CONSOLE_TOOLS, REPO, copy_sources
 from vlrkit.config import ConfigError, dump_config, load_config, packaged_configs, packaged_configs_dir
 
 CONFIG_ROOT = REPO / 'configs'
@@ -42,10 +42,10 @@ def test_the_wheel_holds_every_config(tmp_path):
     wheel, = (tmp_path / 'wheel').glob('vlrkit-*.whl')
     names = zipfile.ZipFile(wheel).namelist()
     assert sorted(n[len('vlrkit/configs/'):] for n in names if n.startswith('vlrkit/configs/')) == SHIPPED
-    assert {f'vlrkit/tools/{tool}.py' for tool in ('train', 'test', 'infer', 'analyze')} <= set(names)
+    assert {f'vlrkit/tools/{module}.py' for module in CONSOLE_TOOLS.values()} <= set(names)
     entry_points = zipfile.ZipFile(wheel).read(next(n for n in names if n.endswith('entry_points.txt')))
-    for tool in ('train', 'test', 'infer', 'analyze'):
-        assert f'vlrkit-{tool} = vlrkit.tools.{tool}:main' in entry_points.decode()
+    for script, module in CONSOLE_TOOLS.items():
+        assert f'{script} = vlrkit.tools.{module}:main' in entry_points.decode()
 
 
 def same(a, b):

@@ -6,6 +6,9 @@ import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
+# Console script name -> module under vlrkit/tools (setup.py's entry points).
+CONSOLE_TOOLS = {'vlrkit-train': 'train', 'vlrkit-test': 'test', 'vlrkit-infer': 'infer',
+                 'vlrkit-analyze': 'analyze', 'vlrkit-plot-curves': 'plot_curves', 'vlrkit-sweep': 'sweep'}
 
 
 def run_tool(*args, cwd=None, timeout=600, env=None):

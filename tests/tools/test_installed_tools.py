@@ -6,9 +6,7 @@ import sys
 
 import pytest
 
-from helpers import copy_sources
-
-TOOLS = ('train', 'test', 'infer', 'analyze')
+from helpers import CONSOLE_TOOLS, copy_sources
 
 
 @pytest.fixture(scope='module')
@@ -38,8 +36,8 @@ def test_console_scripts_of_the_installed_copy_answer_help(installed):
     target, _, _ = installed
     where = run(installed, sys.executable, '-c', 'import vlrkit; print(vlrkit.__file__)')
     assert where.stdout.startswith(str(target)), where.stdout + where.stderr
-    for tool in TOOLS:
-        done = run(installed, target / 'bin' / f'vlrkit-{tool}', '--help')
+    for script in CONSOLE_TOOLS:
+        done = run(installed, target / 'bin' / script, '--help')
         assert done.returncode == 0 and 'usage: vlrkit-' in done.stdout, done.stderr[-2000:]
 
 
