@@ -27,6 +27,13 @@ class DatasetNotFoundError(UserError, FileNotFoundError):
 # A box may poke out of the image by this many pixels (rounding in some annotation tools) and is
 # clipped; anything further out is an annotation error.
 BOX_TOLERANCE_PX = 1.0
+# Boxes are stored as float32: a larger number would become inf there, after every check.
+FLOAT32_MAX = 3.4028234663852886e38
+
+
+def is_finite32(value):
+    """True for a number that stays finite as float32 (NaN and inf parse as floats)."""
+    return math.isfinite(value) and abs(value) <= FLOAT32_MAX
 
 
 def check_box(box, width, height, where):
@@ -38,8 +45,9 @@ def check_box(box, width, height, where):
     and ``height`` None (size unknown until the image is decoded) checks all but the last.
     """
     box = [float(v) for v in box]
-    if not all(math.isfinite(v) for v in box):
-        raise BadInputError(f'{where}: box {box} has a coordinate that is not a finite number.')
+    if not all(is_finite32(v) for v in box):
+        raise BadInputError(f'{where}: box {box} has a coordinate that is not a finite number '
+                            f'(or is beyond float32).')
     if box[2] <= box[0] or box[3] <= box[1]:
         raise BadInputError(f'{where}: empty box {box} (needs xmax > xmin and ymax > ymin).')
     if width is None:

@@ -10,7 +10,6 @@ One XML parser serves both modes. Only direct ``<object>`` children of ``<annota
 objects: a person's ``<part>`` elements carry their own ``<name>`` (head, hand, foot) and a parser
 that searches the whole tree would turn them into objects of unknown classes.
 """
-import math
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -18,7 +17,7 @@ import numpy as np
 
 from ..errors import ConfigError
 from ..registry import DATASETS
-from .bad_input import BOX_TOLERANCE_PX, BadInputError, DatasetNotFoundError, check_box  # noqa: F401
+from .bad_input import BadInputError, DatasetNotFoundError, check_box, is_finite32
 from .base import AnnotatedImageDataset
 
 VOC_CLASSES = ('aeroplane', 'bicycle', 'bird', 'boat', 'bottle', 'bus', 'car', 'cat', 'chair',
@@ -48,8 +47,9 @@ def _number(element, tag, xml_path, default=None):
         value = float(text)
     except ValueError:
         raise BadInputError(f'{xml_path}: <{tag}> is {text!r}, not a number.') from None
-    if not math.isfinite(value):
-        raise BadInputError(f'{xml_path}: <{tag}> is {text!r}, not a finite number.')
+    if not is_finite32(value):
+        raise BadInputError(f'{xml_path}: <{tag}> is {text!r}, not a finite number (or is beyond '
+                            f'float32).')
     return value
 
 
