@@ -28,9 +28,20 @@ from .boxes import scale_boxes
 _DECODER_STDERR = threading.Lock()
 _sink = {}  # pid -> temp file: a forked worker must not share its parent's file offset
 
+
+def _fresh_lock_after_fork():
+    # A worker forked while another thread decoded would inherit the lock held, forever.
+    global _DECODER_STDERR
+    _DECODER_STDERR = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_fresh_lock_after_fork)
+
 # OpenCV reduced-size decoding (libjpeg's scaled IDCT), as Pillow's draft mode does it.
 _REDUCED = {8: cv2.IMREAD_REDUCED_COLOR_8, 4: cv2.IMREAD_REDUCED_COLOR_4,
             2: cv2.IMREAD_REDUCED_COLOR_2, 1: cv2.IMREAD_COLOR}
+# What libjpeg prints when the pixels it returns are not all the file's (it fills in the rest).
+DAMAGED_DATA = ('Corrupt JPEG data', 'Premature end of JPEG file')
 _FIX_MESSAGE = 're-extract or replace it, or set skip_bad=True in the dataset config'
 
 
@@ -87,9 +98,12 @@ def _decode_jpeg(path, size, draft_shape):
     data = np.fromfile(path, dtype=np.uint8)
     with _decoder_messages() as said:
         img = cv2.imdecode(data, _REDUCED[reduction] | cv2.IMREAD_IGNORE_ORIENTATION)
-    said = ' '.join(said[0].split())
-    if said or img is None:
-        said = said or 'the decoder returned nothing'
+    said = said[0]
+    damaged = any(sign in said for sign in DAMAGED_DATA)
+    if said and not damaged and img is not None:
+        os.write(2, said.encode())  # a remark about the header, or not the decoder's: pass it on
+    if damaged or img is None:
+        said = ' '.join(said.split()) or 'the decoder returned nothing'
         raise BadInputError(f'image {path} is corrupt or truncated (the JPEG decoder says: '
                             f'{said}); {_FIX_MESSAGE}.')
     expected = (-(-size[1] // reduction), -(-size[0] // reduction))
