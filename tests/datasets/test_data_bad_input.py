@@ -271,6 +271,19 @@ def test_real_images_decode_without_a_complaint_and_like_pillow(voc_samples_root
             assert (read_rgb(jpg) == np.asarray(img.convert('RGB'))).all(), jpg
 
 
+def test_decoder_remarks_about_the_header_are_not_damage(tmp_path, voc_samples_root, capfd):
+    """libjpeg also prints remarks that say nothing about the pixels (an unknown JFIF revision):
+    the image loads and the remark still reaches stderr."""
+    from vlrkit.datasets.transforms.loading import read_rgb
+    original = voc_samples_root / 'VOC2007' / 'JPEGImages' / '000003.jpg'
+    data = bytearray(original.read_bytes())
+    data[data.index(b'JFIF\x00') + 5] = 3  # JFIF major version 3
+    jpg = tmp_path / 'jfif3.jpg'
+    jpg.write_bytes(bytes(data))
+    assert (read_rgb(jpg) == read_rgb(original)).all()
+    assert 'unknown JFIF revision number 3.01' in capfd.readouterr().err
+
+
 def test_draft_decoding_matches_pillow_draft(voc_samples_root):
     from PIL import Image
     from vlrkit.datasets.transforms.loading import read_rgb
