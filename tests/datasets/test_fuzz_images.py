@@ -7,13 +7,11 @@ JPEG decoder's draft mode), and its error is kept until the sample is asked for.
 the same as without a cache: a clean sample or a BadInputError naming the file; and at full size
 the cache decides exactly as the direct decode does, pixel for pixel.
 """
-import logging
 import random
 
 import pytest
 
-from helpers.mutants import write_mutant_tree
-from test_fuzz_annotations import check_sample
+from helpers.mutants import check_sample, write_mutant_tree
 from vlrkit.datasets.bad_input import BadInputError
 from vlrkit.datasets.voc import VOCDataset
 
@@ -26,7 +24,6 @@ NUM_JPEG = 100
 def jpeg_tree(tmp_path_factory, voc_samples_root):
     root = tmp_path_factory.mktemp('fuzz_images')
     mutants = write_mutant_tree(root, voc_samples_root, random.Random(SEED), 0, NUM_JPEG, 0)
-    logging.getLogger('vlrkit').setLevel(logging.ERROR)
     return root / 'VOCdevkit', mutants
 
 

@@ -8,12 +8,16 @@ truncated download, a zeroed run of sectors, a header that lies about the size o
 
 ``write_mutant_tree`` writes them as one VOC tree in which mutant ``m`` has its own split file
 ``ImageSets/Main/<m>.txt`` (so one dataset can be built per mutant) and ``all.txt`` lists every
-mutant and the unmodified originals.
+mutant and the unmodified originals. ``check_sample`` is the promise a loaded sample keeps.
 """
 import re
 import shutil
 import struct
 from pathlib import Path
+
+import numpy as np
+
+from vlrkit.datasets.voc import VOC_CLASSES
 
 # Numbers a broken export or a hand edit can leave in an annotation.
 ODD_NUMBERS = ('nan', 'NaN', 'inf', '-inf', 'Infinity', '1e400', '-1e400', '1e308', '-500', '-1',
@@ -232,3 +236,21 @@ def write_mutant_tree(root, samples_root, rng, num_xml, num_jpeg, num_split):
     ids = [img_id for _, img_id in sources] + [mid for mid, _ in mutants]
     (voc / 'ImageSets' / 'Main' / 'all.txt').write_text('\n'.join(ids) + '\n')
     return mutants
+
+
+# ---------------------------------------------------------------- the promise
+def check_sample(sample):
+    """Why ``sample`` is wrong, or None: boxes finite and inside the image, labels valid."""
+    boxes, labels = sample['boxes'].numpy(), sample['labels'].numpy()
+    height, width = sample['image'].shape[-2:]
+    if len(boxes) == 0 or len(labels) != len(boxes) or len(sample['difficult']) != len(boxes):
+        return f'{len(boxes)} boxes, {len(labels)} labels'
+    if not np.isfinite(boxes).all():
+        return f'non-finite box {boxes.tolist()}'
+    inside = (boxes[:, 0] >= 0) & (boxes[:, 1] >= 0) & (boxes[:, 2] <= width) & \
+        (boxes[:, 3] <= height) & (boxes[:, 2] > boxes[:, 0]) & (boxes[:, 3] > boxes[:, 1])
+    if not inside.all():
+        return f'box {boxes.tolist()} not inside the {width}x{height} image'
+    if not ((labels >= 0) & (labels < len(VOC_CLASSES))).all():
+        return f'labels {labels.tolist()}'
+    return None
