@@ -446,3 +446,22 @@ def test_coco_box_checked_against_the_decoded_image_without_a_size(tmp_path, voc
     assert str(ann_file) in str(info.value)
     ds = coco(ann_file, tmp_path, skip_bad=True)
     assert ds[0]['img_id'] == '2' and ds.bad_input.count == 1
+
+
+@pytest.mark.slow
+def test_train_tool_prints_a_worker_error_as_one_line(tmp_path, real_voc):
+    """What a user sees: ``tools/train.py`` with DataLoader workers and a damaged JPEG."""
+    from helpers import run_tool
+    root, voc = real_voc
+    jpg = voc / 'JPEGImages' / f'{REAL_ID}.jpg'
+    zero_scan_run(jpg)
+    done = run_tool('tools/train.py', 'configs/simple_cnn/simple_cnn_voc.py',
+                    '--work-dir', tmp_path / 'work', '--cfg-options',
+                    f'train_dataloader.dataset.data_root={root}',
+                    f'val_dataloader.dataset.data_root={root}', 'train_dataloader.dataset.cache=None',
+                    'train_dataloader.num_workers=1', 'train_dataloader.batch_size=5',
+                    'train_cfg.max_epochs=1', 'train_cfg.val_interval=0')
+    assert done.returncode == 2, done.stderr
+    assert 'Traceback' not in done.stderr and 'Caught' not in done.stderr, done.stderr
+    last = done.stderr.strip().splitlines()[-1]
+    assert last.startswith(f'vlrkit: error: BadInputError: image {jpg} is corrupt'), last
