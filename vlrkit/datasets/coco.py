@@ -2,15 +2,34 @@
 import contextlib
 import io
 import json
+import math
 from pathlib import Path
 
 import numpy as np
 
 from ..errors import ConfigError
 from ..registry import DATASETS
-from .bad_input import BadInputError, DatasetNotFoundError
+from .bad_input import BadInputError, DatasetNotFoundError, check_box
 from .base import AnnotatedImageDataset
-from .voc import BOX_TOLERANCE_PX, multilabel_targets
+from .voc import multilabel_targets
+
+
+def _is_number(value):
+    """A json number: bool is an int to Python, but ``true`` is no coordinate or id."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _image_size(img, where):
+    """(width, height) of an ``images`` entry, or (None, None) when it gives none: the boxes are
+    then checked against the decoded image (``LoadImage``)."""
+    width, height = img.get('width'), img.get('height')
+    if width is None and height is None:
+        return None, None
+    if not (_is_number(width) and _is_number(height) and math.isfinite(width) and
+            math.isfinite(height) and width > 0 and height > 0):
+        raise BadInputError(f'{where} has width={width!r}, height={height!r}; both must be '
+                            f'positive numbers (or both left out).')
+    return float(width), float(height)
 
 
 @DATASETS.register_module()
@@ -40,9 +59,9 @@ class CocoDataset(AnnotatedImageDataset):
         try:
             with contextlib.redirect_stdout(io.StringIO()):  # pycocotools prints progress
                 self.coco = COCO(str(self.ann_file))
-        except (json.JSONDecodeError, KeyError, TypeError) as err:
+            cats = sorted(self.coco.loadCats(self.coco.getCatIds()), key=lambda c: c['id'])
+        except (ValueError, KeyError, TypeError, AttributeError, IndexError) as err:
             raise BadInputError(f'{self.ann_file} is not a valid COCO json ({err!r}).') from None
-        cats = sorted(self.coco.loadCats(self.coco.getCatIds()), key=lambda c: c['id'])
         if classes is None:
             classes = [c['name'] for c in cats]
         by_name = {c['name']: c['id'] for c in cats}
@@ -67,31 +86,29 @@ class CocoDataset(AnnotatedImageDataset):
 
     def _parse_image(self, img_id):
         img = self.coco.loadImgs(img_id)[0]
-        width, height = img.get('width'), img.get('height')
+        file_name = img.get('file_name')
+        if not isinstance(file_name, str) or not file_name:
+            raise BadInputError(f'{self.ann_file}: image id {img_id} has no file_name string '
+                                f'({file_name!r}).')
+        width, height = _image_size(img, f'{self.ann_file}: image {file_name}')
         boxes, labels, crowd = [], [], []
         for ann in self.coco.loadAnns(self.coco.getAnnIds(imgIds=img_id)):
-            if ann['category_id'] not in self.cat_to_label:
+            where = f"{self.ann_file}: annotation id {ann.get('id')} of image {file_name}"
+            category = ann.get('category_id')
+            if not _is_number(category):
+                raise BadInputError(f'{where} has category_id {category!r}, not a number.')
+            if category not in self.cat_to_label:
                 continue
-            where = f"{self.ann_file}: annotation id {ann.get('id')} of image {img['file_name']}"
-            try:
-                x, y, w, h = (float(v) for v in ann['bbox'])
-            except (KeyError, TypeError, ValueError):
-                raise BadInputError(f"{where} has no valid bbox [x, y, w, h]: "
-                                    f"{ann.get('bbox')!r}.") from None
-            if w <= 0 or h <= 0:
-                raise BadInputError(f'{where} has an empty box (w={w}, h={h}).')
-            box = [x, y, x + w, y + h]
-            if width is not None:
-                tol = BOX_TOLERANCE_PX
-                if box[0] < -tol or box[1] < -tol or box[2] > width + tol or \
-                        box[3] > height + tol:
-                    raise BadInputError(f'{where}: box {box} lies outside the {width}x{height} '
-                                        f'image by more than {tol:g} px.')
-                box = list(np.clip(box, 0, [width, height, width, height]))
-            boxes.append(box)
-            labels.append(self.cat_to_label[ann['category_id']])
+            bbox = ann.get('bbox')
+            if not isinstance(bbox, (list, tuple)) or len(bbox) != 4 or \
+                    not all(_is_number(v) for v in bbox):
+                raise BadInputError(f'{where} has no valid bbox [x, y, w, h] of 4 numbers: '
+                                    f'{bbox!r}.')
+            x, y, w, h = (float(v) for v in bbox)
+            boxes.append(check_box([x, y, x + w, y + h], width, height, where))
+            labels.append(self.cat_to_label[category])
             crowd.append(bool(ann.get('iscrowd', 0)))
-        info = dict(img_id=str(img_id), img_path=str(self.img_dir / img['file_name']),
+        info = dict(img_id=str(img_id), img_path=str(self.img_dir / file_name),
                     ann_path=str(self.ann_file),
                     ori_shape=None if width is None else (int(height), int(width)),
                     gt_boxes=np.asarray(boxes, np.float32).reshape(-1, 4),

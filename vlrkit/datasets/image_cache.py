@@ -141,7 +141,8 @@ def _fill(buffer, img_paths, offsets, shapes, errors, num_threads):
             return
         buffer[offsets[i]:offsets[i] + img.size] = img.reshape(-1)
 
-    with ThreadPoolExecutor(max_workers=num_threads) as pool:  # PIL and cv2 release the GIL
+    # PIL and cv2 release the GIL; JPEG decodes take turns (transforms/loading.py), resizes do not
+    with ThreadPoolExecutor(max_workers=num_threads) as pool:
         list(pool.map(work, range(len(img_paths))))
 
 

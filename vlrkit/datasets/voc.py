@@ -17,7 +17,7 @@ import numpy as np
 
 from ..errors import ConfigError
 from ..registry import DATASETS
-from .bad_input import BadInputError, DatasetNotFoundError
+from .bad_input import BadInputError, DatasetNotFoundError, check_box, is_finite32
 from .base import AnnotatedImageDataset
 
 VOC_CLASSES = ('aeroplane', 'bicycle', 'bird', 'boat', 'bottle', 'bus', 'car', 'cat', 'chair',
@@ -30,11 +30,6 @@ VOC_URLS = {
     '2012': ('http://host.robots.ox.ac.uk/pascal/VOC/voc2012/VOCtrainval_11-May-2012.tar',),
 }
 
-# A box may poke out of the image by this many pixels (rounding in some annotation tools) and is
-# clipped; anything further out is an annotation error.
-BOX_TOLERANCE_PX = 1.0
-
-
 def _text(element, tag, xml_path, default=None):
     child = element.find(tag)
     if child is None or child.text is None or not child.text.strip():
@@ -46,11 +41,39 @@ def _text(element, tag, xml_path, default=None):
 
 
 def _number(element, tag, xml_path, default=None):
+    """A finite float: 'nan' and 'inf' parse as floats but would pass every range check."""
     text = _text(element, tag, xml_path, default)
     try:
-        return float(text)
+        value = float(text)
     except ValueError:
         raise BadInputError(f'{xml_path}: <{tag}> is {text!r}, not a number.') from None
+    if not is_finite32(value):
+        raise BadInputError(f'{xml_path}: <{tag}> is {text!r}, not a finite number (or is beyond '
+                            f'float32).')
+    return value
+
+
+def _flag(element, tag, xml_path):
+    """<difficult> and <truncated> are 0 or 1; anything else is a damaged file, not a guess."""
+    value = _number(element, tag, xml_path, default='0')
+    if value not in (0.0, 1.0):
+        raise BadInputError(f'{xml_path}: <{tag}> is {value:g}; it must be 0 or 1.')
+    return value == 1.0
+
+
+def _size(root, xml_path):
+    """(width, height) from <size>, or (None, None) when the file does not say (no <size>, or
+    the 0 x 0 some labelling tools write); the boxes are then checked against the decoded image."""
+    size = root.find('size')
+    if size is None or (size.find('width') is None and size.find('height') is None):
+        return None, None
+    width, height = _number(size, 'width', xml_path), _number(size, 'height', xml_path)
+    if width == 0 and height == 0:
+        return None, None
+    if width <= 0 or height <= 0:
+        raise BadInputError(f'{xml_path}: <size> is {width:g}x{height:g}; width and height must '
+                            f'both be positive (or both 0 for "unknown").')
+    return width, height
 
 
 def parse_voc_xml(xml_path, classes=VOC_CLASSES, known_names=VOC_CLASSES):
@@ -62,8 +85,9 @@ def parse_voc_xml(xml_path, classes=VOC_CLASSES, known_names=VOC_CLASSES):
     Returns dict(width, height (None when the file has no <size>), boxes (M, 4) float32 x1, y1,
     x2, y2 as written in the file, labels (M,) int64 index into ``classes``, difficult (M,) bool,
     truncated (M,) bool).
-    Raises BadInputError naming the file for a missing or malformed file, an unknown class, a box
-    with x2 <= x1 or y2 <= y1, or a box more than BOX_TOLERANCE_PX outside the image.
+    Raises BadInputError naming the file for a missing or malformed file, an unknown class, a
+    number that is not finite, a negative <size>, a flag other than 0 or 1, a box with x2 <= x1 or
+    y2 <= y1, or a box more than BOX_TOLERANCE_PX outside the image (see ``check_box``).
     """
     xml_path = Path(xml_path)
     if not xml_path.is_file():
@@ -77,13 +101,7 @@ def parse_voc_xml(xml_path, classes=VOC_CLASSES, known_names=VOC_CLASSES):
     if root.tag != 'annotation':
         raise BadInputError(f'{xml_path}: root element is <{root.tag}>, expected <annotation>.')
 
-    size = root.find('size')
-    width = height = None
-    if size is not None and size.find('width') is not None:
-        width = _number(size, 'width', xml_path)
-        height = _number(size, 'height', xml_path)
-        if width <= 0 or height <= 0:  # some labelling tools write 0: the size is unknown
-            width = height = None
+    width, height = _size(root, xml_path)
 
     class_index = {name: i for i, name in enumerate(classes)}
     boxes, labels, difficult, truncated = [], [], [], []
@@ -102,20 +120,10 @@ def parse_voc_xml(xml_path, classes=VOC_CLASSES, known_names=VOC_CLASSES):
         if bndbox is None:
             raise BadInputError(f'{xml_path}: object {name!r} has no <bndbox>.')
         box = [_number(bndbox, tag, xml_path) for tag in ('xmin', 'ymin', 'xmax', 'ymax')]
-        if box[2] <= box[0] or box[3] <= box[1]:
-            raise BadInputError(f'{xml_path}: object {name!r} has an empty box {box} '
-                                f'(needs xmax > xmin and ymax > ymin).')
-        if width is not None:
-            tol = BOX_TOLERANCE_PX
-            if box[0] < -tol or box[1] < -tol or box[2] > width + tol or box[3] > height + tol:
-                raise BadInputError(f'{xml_path}: object {name!r} box {box} lies outside the '
-                                    f'{width:g}x{height:g} image by more than {tol:g} px.')
-            box = [min(max(box[0], 0.0), width), min(max(box[1], 0.0), height),
-                   min(max(box[2], 0.0), width), min(max(box[3], 0.0), height)]
-        boxes.append(box)
+        boxes.append(check_box(box, width, height, f'{xml_path}: object {name!r}'))
         labels.append(class_index[name])
-        difficult.append(int(_number(obj, 'difficult', xml_path, default='0')) == 1)
-        truncated.append(int(_number(obj, 'truncated', xml_path, default='0')) == 1)
+        difficult.append(_flag(obj, 'difficult', xml_path))
+        truncated.append(_flag(obj, 'truncated', xml_path))
     return dict(width=width, height=height,
                 boxes=np.asarray(boxes, dtype=np.float32).reshape(-1, 4),
                 labels=np.asarray(labels, dtype=np.int64),
@@ -134,6 +142,21 @@ def multilabel_targets(labels, difficult, num_classes):
     has_easy = np.zeros(num_classes, dtype=bool)
     has_easy[labels[~difficult]] = True
     return multi_hot, (multi_hot > 0) & ~has_easy
+
+
+def read_split_ids(split_file):
+    """The first word of each non-blank line of an ImageSets list.
+
+    Read as utf-8-sig and split on any line ending: a list saved by a Windows editor starts with
+    an invisible byte-order mark and ends its lines with CRLF, and either would otherwise become
+    part of an id and a misleading "does not exist".
+    """
+    try:
+        text = Path(split_file).read_text(encoding='utf-8-sig')
+    except UnicodeDecodeError as err:
+        raise BadInputError(f'{split_file} is not UTF-8 text ({err}); save it as UTF-8 with one '
+                            f'image id per line.') from None
+    return [line.split()[0] for line in text.splitlines() if line.strip()]
 
 
 def missing_voc_message(path, data_root, year):
@@ -181,8 +204,8 @@ class VOCDataset(AnnotatedImageDataset):
         split_file = self.voc_dir / 'ImageSets' / 'Main' / f'{split}.txt'
         if not split_file.is_file():
             raise DatasetNotFoundError(missing_voc_message(split_file, data_root, self.year))
-        ids = [line.split()[0] for line in split_file.read_text().splitlines() if line.strip()]
-        self.data_infos = self._load_annotations(ids)
+        self.split_file = split_file
+        self.data_infos = self._load_annotations(read_split_ids(split_file))
         self.build_cache()
 
     @property

@@ -4,6 +4,10 @@ Every loader, in one process or under DDP, samples through ``ResumableSampler`` 
 DistributedSampler): its shuffle depends only on the seed and the epoch (``set_epoch``), so a
 resumed run sees the same batches in the same order, and ``skip`` drops the ones the interrupted
 run already trained on (the TrainLoop sets it from ``progress.batch``).
+
+Two things a user must hear in one line, not as a traceback: a dataset with nothing to load (an
+empty split trains nothing, or divides by zero counting iterations), and a broken file met inside
+a worker process (torch re-raises it with the worker's whole traceback as its message).
 """
 import copy
 import os
@@ -12,8 +16,13 @@ import numpy as np
 import torch
 from torch.utils.data import DataLoader, DistributedSampler
 
+from ..datasets.bad_input import BadInputError
+from ..errors import UserError
 from ..registry import DATASETS
 from ..structures import collate
+
+# Where a dataset says its files are, for the empty-dataset message (the first attribute it has).
+SOURCE_ATTRS = ('split_file', 'ann_file', 'split_dir', 'data_root', 'root')
 
 
 class ResumableSampler(DistributedSampler):
@@ -27,20 +36,78 @@ class ResumableSampler(DistributedSampler):
         return iter(indices)
 
 
+def worker_user_error(err):
+    """The ``UserError`` a DataLoader worker raised, with its own message back.
+
+    torch re-raises a worker's exception as the same type whose message is "Caught X in
+    DataLoader worker process 0. Original Traceback ...", ending with the line
+    "<module>.X: <message>"; that last message is what the user needs. Other errors unchanged.
+    """
+    message = err.args[0] if err.args else ''
+    if not (isinstance(message, str) and message.startswith('Caught ')
+            and 'DataLoader worker process' in message.partition('\n')[0]):
+        return err
+    cls = type(err)
+    name = cls.__qualname__ if cls.__module__ in ('__main__', 'builtins') else \
+        f'{cls.__module__}.{cls.__qualname__}'
+    at = message.rfind(f'\n{name}: ')
+    if at < 0:
+        return err
+    try:
+        return cls(message[at + len(name) + 3:].rstrip('\n'))
+    except Exception:  # noqa: BLE001 - a constructor that takes more than a message: keep it
+        return err
+
+
+class UserErrorDataLoader(DataLoader):
+    """A DataLoader whose workers' ``UserError`` reach the caller with their own one-line message."""
+
+    def __iter__(self):
+        try:
+            yield from super().__iter__()
+        except UserError as err:
+            clean = worker_user_error(err)
+            if clean is err:
+                raise
+            raise clean from err
+
+
+def _check_not_empty(dataset, loader):
+    if not hasattr(dataset, '__len__'):
+        return
+    source = next((getattr(dataset, a) for a in SOURCE_ATTRS if getattr(dataset, a, None)), None)
+    where = f' (read from {source})' if source is not None else ''
+    if len(dataset) == 0:
+        skipped = getattr(getattr(dataset, 'bad_input', None), 'count', 0)
+        why = f'; all {skipped} of its files were broken and skipped (skip_bad=True)' if skipped \
+            else ''
+        raise BadInputError(f'{dataset!r}{where} has no samples{why}: a run on it would do '
+                            f'nothing. Check the split name and that its list names images.')
+    if len(loader) == 0:
+        raise BadInputError(f'{dataset!r}{where} has {len(dataset)} samples, fewer than one '
+                            f'batch of {loader.batch_size} with drop_last=True: the loader yields '
+                            f'nothing. Lower batch_size or set drop_last=False.')
+
+
 def _seed_worker(worker_id):
     # torch seeds each worker's torch and random generators; numpy-based augmentation needs this.
     np.random.seed(torch.initial_seed() % 2**32)
 
 
 def build_dataloader(loader_cfg, rank, world_size, seed, device, shuffle=False):
-    """``dataset=dict(type=...)`` plus DataLoader arguments; this rank's share of the dataset."""
+    """``dataset=dict(type=...)`` plus DataLoader arguments; this rank's share of the dataset.
+
+    Raises BadInputError naming the dataset and where it was read from if it yields nothing.
+    """
     loader_cfg = copy.deepcopy(dict(loader_cfg))
     dataset = DATASETS.build(loader_cfg.pop('dataset'))
     shuffle = loader_cfg.pop('shuffle', shuffle)
     num_workers = loader_cfg.pop('num_workers', min(2, os.cpu_count() or 1))
     sampler = ResumableSampler(dataset, num_replicas=world_size, rank=rank, shuffle=shuffle, seed=seed)
-    return DataLoader(
+    loader = UserErrorDataLoader(
         dataset, sampler=sampler, num_workers=num_workers, collate_fn=collate,
         pin_memory=loader_cfg.pop('pin_memory', device.type == 'cuda'),
         persistent_workers=loader_cfg.pop('persistent_workers', num_workers > 0),
         worker_init_fn=_seed_worker, **loader_cfg)
+    _check_not_empty(dataset, loader)
+    return loader
