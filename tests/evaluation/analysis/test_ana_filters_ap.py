@@ -111,5 +111,10 @@ def test_confusion_matrix_counts_and_accuracies(tmp_path):
     with Image.open(tmp_path / 'analysis' / 'confusion_matrix.png') as png:
         assert png.format == 'PNG'
     assert (tmp_path / 'analysis' / 'confusion_matrix.csv').read_text().splitlines()[1] == 'a,1,1,0'
+    # every class's own accuracy: a metric key and one table row per class
+    assert {k: v for k, v in metrics.items() if k.startswith('confusion/accuracy/')} == \
+        {'confusion/accuracy/a': 0.5, 'confusion/accuracy/b': 1.0, 'confusion/accuracy/c': 1.0}
+    assert (tmp_path / 'analysis' / 'confusion_per_class.csv').read_text().splitlines() == \
+        ['class,images,correct,accuracy', 'a,2,1,0.5000', 'b,2,2,1.0000', 'c,1,1,1.0000']
     with pytest.raises(ValueError, match='single-label'):
         metric.process({'labels': torch.ones(2, 3)}, [])
