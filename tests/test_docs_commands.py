@@ -68,13 +68,13 @@ SKIPPED = {
     ('docs/voc_classification.md', 'mkdir -p ~/.cache/torch/hub/checkpoints'): IMAGENET_FILE,
     ('docs/voc_classification.md', 'cp resnet18-f37072fd.pth ~/.cache/torch/hub/checkpoints/'):
         IMAGENET_FILE,
-    ('docs/voc_classification.md', 'python tools/train.py configs/resnet/resnet18_imagenet_voc.py'):
+    ('docs/voc_classification.md', 'python tools/train.py configs/resnet/resnet18_imagenet_voc_2024_50e.py'):
         IMAGENET_FILE,
-    ('docs/voc_classification.md', 'python tools/train.py configs/resnet/resnet18_imagenet_voc.py '
+    ('docs/voc_classification.md', 'python tools/train.py configs/resnet/resnet18_imagenet_voc_2024_50e.py '
                                    '--cfg-options model.backbone.pretrained=/data/weights/resnet18-f37072fd.pth'):
         'needs the ImageNet weights file at /data/weights (network)',
     ('docs/analysis.md', 'python tools/analyze.py configs/analysis/resnet18_voc_analysis.py '
-                         'work_dirs/resnet18_imagenet_voc/epoch_10.pth --cfg-options '
+                         'work_dirs/resnet18_imagenet_voc_2020_10e/epoch_10.pth --cfg-options '
                          'analysis.2.checkpoints.scratch=work_dirs/resnet18_voc/epoch_50.pth'):
         'needs an ImageNet-initialised and a scratch ResNet-18 VOC training, not on this page',
     ('docs/localizer.md', 'python tools/benchmark.py localizer_demo'): BENCHMARK,
