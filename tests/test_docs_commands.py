@@ -113,6 +113,12 @@ SKIPPED = {
                            'resnet18 --data-root /tmp/demo_v2/VOCdevkit'): BENCHMARK,
     ('docs/benchmarks.md', 'python tools/benchmark.py demo_classification --models caffenet '
                            '--data-root /tmp/demo_v2/VOCdevkit'): BENCHMARK,
+    ('docs/ablations.md', 'python tools/sweep.py configs/convnet/cs6910/baseline.py --grid '
+                          'model.backbone.kernel=3,5,7 --work-dir work_dirs/cs6910_kernel'):
+        'needs tools/sweep.py (i14-sweep)',
+    ('docs/ablations.md', 'python tools/sweep.py configs/convnet/cs6910/strided.py --grid '
+                          'model.backbone.stride=2,3 --work-dir work_dirs/cs6910_stride'):
+        'needs tools/sweep.py (i14-sweep)',
 }
 
 
@@ -132,6 +138,13 @@ TWO_ITERS = ['train_cfg.max_iters=2', 'train_cfg.val_interval=2', 'default_hooks
              'train_dataloader.batch_size=2']
 FINAL_EVAL_ONLY = ['train_cfg.val_interval=24', 'default_hooks.checkpoint.interval=24']
 ONE_EPOCH = ['train_cfg.max_epochs=1', 'train_cfg.val_interval=1', 'default_hooks.checkpoint.interval=1']
+# The CS6910 grid (docs/ablations.md) on scikit-learn's digits instead of mini-ImageNet, as the
+# page's own digits command does it: 18 training and 36 test images, one epoch.
+CS6910_SMALL = [*loaders('num_workers', 0), 'train_dataloader.dataset.test_size=0.99',
+                'val_dataloader.dataset.test_size=0.02', 'test_dataloader.dataset.test_size=0.02'] + ONE_EPOCH
+CS6910_ON_DIGITS = ['model.backbone.in_channels=1', 'model.head.num_classes=10', *[
+    f'{split}_dataloader.dataset=dict(_delete_=True,type=Digits,split={part},image_size=84)'
+    for split, part in (('train', 'train'), ('val', 'test'), ('test', 'test'))]] + CS6910_SMALL
 SHORTER = {
     'configs/simple_cnn/simple_cnn_digits.py': DIGITS,
     'configs/analysis/simple_cnn_digits_analysis.py': DIGITS,
@@ -142,6 +155,9 @@ SHORTER = {
     'configs/localizer/localizer_alexnet_voc.py': VOC_DATA + ONE_EPOCH,
     'configs/simple_cnn/simple_cnn_voc_demo.py': DEMO_DATA,
     'configs/resnet/resnet18_voc.py': VOC_DATA + ONE_EPOCH,
+    'configs/convnet/cs6910/baseline.py': CS6910_SMALL,     # its command brings the digits override
+    'configs/convnet/cs6910/convs2.py': CS6910_ON_DIGITS,
+    'configs/convnet/cs6910/final.py': CS6910_ON_DIGITS,
 }
 
 # Files a page's commands take as the user's own input.
@@ -152,7 +168,7 @@ USER_FILES = {'docs/inference.md': {'my_photos': JPEGS, 'street.jpg': JPEGS / '0
 # Measured on a quiet 2-core machine: localizer 73 s, voc_classification 14 s, datasets 13 s (the
 # full demo data), README and fcos 8 s each (their FCOS demo training is get_started's too).
 SLOW_PAGES = {'README.md', 'docs/fcos.md', 'docs/localizer.md', 'docs/voc_classification.md',
-              'docs/datasets.md'}
+              'docs/datasets.md', 'docs/ablations.md'}
 
 
 def tool_source(tool):
