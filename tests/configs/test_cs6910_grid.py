@@ -103,3 +103,29 @@ def test_recipe_and_final_models_evaluator():
     model = MODELS.build(cfg.model).eval()
     with torch.no_grad():
         assert model(torch.zeros(2, 3, 84, 84)).shape == (2, 33)
+
+
+def test_the_digits_override_of_docs_ablations_trains_a_row_without_mini_imagenet():
+    """docs/ablations.md's --cfg-options: Digits replaces the image folders, 1 channel, 10 classes."""
+    from vlrkit.config import parse_cfg_options
+    from vlrkit.registry import DATASETS
+    from vlrkit.structures import collate
+    options = parse_cfg_options([
+        'model.backbone.in_channels=1', 'model.head.num_classes=10',
+        'train_dataloader.dataset=dict(_delete_=True,type=Digits,split=train,image_size=84)',
+        'val_dataloader.dataset=dict(_delete_=True,type=Digits,split=test,image_size=84)'])
+    cfg = load_config(f'{GRID}/convs1.py', options)
+    dataset = DATASETS.build(cfg.train_dataloader.dataset)
+    assert dataset[0]['image'].shape == (1, 84, 84) and len(DATASETS.build(cfg.val_dataloader.dataset))
+    torch.manual_seed(0)
+    model = MODELS.build(cfg.model)
+    batch = collate([dataset[i] for i in range(8)])
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.05)
+    losses = []
+    for _ in range(5):
+        loss = model.loss(batch)['loss_cls']
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.item())
+    assert losses[-1] < losses[0]      # it learns the eight images it is shown
