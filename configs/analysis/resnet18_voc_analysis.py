@@ -4,8 +4,7 @@
 #       work_dirs/resnet18_imagenet_voc_2020_10e/epoch_10.pth \
 #       --cfg-options analysis.2.checkpoints.scratch=work_dirs/resnet18_voc/epoch_50.pth
 # or with CaffeNet, another config, in the same per-class AP chart (the 2020 course's comparison):
-#       --cfg-options "analysis.2.checkpoints.caffenet=dict(config=configs/caffenet/caffenet_voc.py,\
-#       checkpoint=work_dirs/caffenet_voc/epoch_50.pth,input_size=227)"
+#       --cfg-options "analysis.2.checkpoints.caffenet=dict(config='configs/caffenet/caffenet_voc.py',checkpoint='work_dirs/caffenet_voc/epoch_50.pth',input_size=227)"
 _base_ = ['../resnet/resnet18_imagenet_voc_2020_10e.py']
 norm = dict(mean=[123.675, 116.28, 103.53], std=[58.395, 57.12, 57.375])
 analysis = [

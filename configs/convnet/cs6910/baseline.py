@@ -3,7 +3,7 @@
 # head 128 -> 33: 1,132,193 parameters, maps 80, 40, 36, 18, 14, 7.
 # Recipe: SGD lr 0.001 (momentum 0.9, as in the PyTorch CIFAR-10 tutorial this recipe follows),
 # batch 4. The epoch count is not part of the recipe; 20 is ours.
-# Without mini-ImageNet on disk, docs/ablations.md shows the --cfg-options that run it on Digits.
+# Without mini-ImageNet on disk, docs/ablations.md shows the overrides that run it on Digits.
 _base_ = ['../../_base_/models/convnet.py', '../../_base_/datasets/mini_imagenet.py',
           '../../_base_/default_runtime.py']
 model = dict(backbone=dict(
