@@ -71,7 +71,8 @@ SKIPPED = {
     ('docs/voc_classification.md', 'python tools/train.py configs/resnet/resnet18_imagenet_voc_2024_50e.py'):
         IMAGENET_FILE,
     ('docs/voc_classification.md', 'python tools/train.py configs/resnet/resnet18_imagenet_voc_2024_50e.py '
-                                   '--cfg-options model.backbone.pretrained=/data/weights/resnet18-f37072fd.pth'):
+                                   '--cfg-options model.backbone.pretrained='
+                                   '/data/weights/resnet18-f37072fd.pth'):
         'needs the ImageNet weights file at /data/weights (network)',
     ('docs/analysis.md', 'python tools/analyze.py configs/analysis/resnet18_voc_analysis.py '
                          'work_dirs/resnet18_imagenet_voc_2020_10e/epoch_10.pth --cfg-options '

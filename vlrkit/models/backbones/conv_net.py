@@ -16,8 +16,8 @@ The dict forms are ``dict(type='conv', kernel=5, filters=64, stride=1, padding=2
 ``dict(type='pool', kernel=2, stride=2, mode='max')``, ``dict(type='global_pool', mode='avg')``,
 ``dict(type='fc', units=256)``, ``dict(type='dropout', p=0.5)``. A conv that does not name its
 kernel, stride or padding takes the backbone's ``kernel``, ``stride`` and ``padding``: a sweep over
-kernel sizes or strides is then one key (``model.backbone.kernel=3,5,7``). Every conv is followed by optional
-BatchNorm and the nonlinearity, every fc by the nonlinearity. The class scores are the head's
+kernel sizes or strides is then one key (``model.backbone.kernel=3,5,7``). Every conv is followed
+by optional BatchNorm and the nonlinearity, every fc by the nonlinearity. The class scores are the head's
 (``LinearClsHead(in_channels=<last fc>, num_classes=...)``); the backbone returns one level, the
 last features: ``((N, units of the last fc),)``, or the last map when there is no fc.
 
@@ -126,7 +126,8 @@ class ConvNet(nn.Module):
                     raise ConfigError(f"ConvNet layer {spec!r} names no kernel size; write 'conv5-64' "
                                       'or set the backbone\'s kernel=5')
                 pad = spec.get('padding', padding)
-                modules[f'conv{i}'] = nn.Conv2d(channels, spec['filters'], k, stride=spec.get('stride', stride),
+                modules[f'conv{i}'] = nn.Conv2d(channels, spec['filters'], k,
+                                                stride=spec.get('stride', stride),
                                                 padding=k // 2 if pad == 'same' else pad)
                 if spec.get('batch_norm', batch_norm):
                     modules[f'bn{i}'] = nn.BatchNorm2d(spec['filters'])
