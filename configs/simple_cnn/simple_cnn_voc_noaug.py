@@ -2,10 +2,5 @@
 # stretched to 64 px, no flips, no crops. Its twin with augmentation is simple_cnn_voc_aug.py;
 # their work_dirs' log.jsonl files are the two curves to compare.
 _base_ = ['./simple_cnn_voc.py']
-train_pipeline = [
-    dict(type='LoadImage'),
-    dict(type='Resize', scale=(64, 64), keep_ratio=False),
-    dict(type='Normalize'),
-    dict(type='PackSample'),
-]
-train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
+# the test pipeline (load, resize, normalise, pack) has no random step
+train_dataloader = dict(dataset=dict(pipeline=_base_.test_pipeline))
