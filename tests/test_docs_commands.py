@@ -68,13 +68,14 @@ SKIPPED = {
     ('docs/voc_classification.md', 'mkdir -p ~/.cache/torch/hub/checkpoints'): IMAGENET_FILE,
     ('docs/voc_classification.md', 'cp resnet18-f37072fd.pth ~/.cache/torch/hub/checkpoints/'):
         IMAGENET_FILE,
-    ('docs/voc_classification.md', 'python tools/train.py configs/resnet/resnet18_imagenet_voc.py'):
+    ('docs/voc_classification.md', 'python tools/train.py configs/resnet/resnet18_imagenet_voc_2024_50e.py'):
         IMAGENET_FILE,
-    ('docs/voc_classification.md', 'python tools/train.py configs/resnet/resnet18_imagenet_voc.py '
-                                   '--cfg-options model.backbone.pretrained=/data/weights/resnet18-f37072fd.pth'):
+    ('docs/voc_classification.md', 'python tools/train.py configs/resnet/resnet18_imagenet_voc_2024_50e.py '
+                                   '--cfg-options model.backbone.pretrained='
+                                   '/data/weights/resnet18-f37072fd.pth'):
         'needs the ImageNet weights file at /data/weights (network)',
     ('docs/analysis.md', 'python tools/analyze.py configs/analysis/resnet18_voc_analysis.py '
-                         'work_dirs/resnet18_imagenet_voc/epoch_10.pth --cfg-options '
+                         'work_dirs/resnet18_imagenet_voc_2020_10e/epoch_10.pth --cfg-options '
                          'analysis.2.checkpoints.scratch=work_dirs/resnet18_voc/epoch_50.pth'):
         'needs an ImageNet-initialised and a scratch ResNet-18 VOC training, not on this page',
     ('docs/localizer.md', 'python tools/benchmark.py localizer_demo'): BENCHMARK,
@@ -133,6 +134,13 @@ TWO_ITERS = ['train_cfg.max_iters=2', 'train_cfg.val_interval=2', 'default_hooks
              'train_dataloader.batch_size=2']
 FINAL_EVAL_ONLY = ['train_cfg.val_interval=24', 'default_hooks.checkpoint.interval=24']
 ONE_EPOCH = ['train_cfg.max_epochs=1', 'train_cfg.val_interval=1', 'default_hooks.checkpoint.interval=1']
+# The CS6910 grid (docs/ablations.md) on scikit-learn's digits instead of mini-ImageNet, as the
+# page's own digits command does it: 18 training and 36 test images, one epoch.
+CS6910_SMALL = [*loaders('num_workers', 0), 'train_dataloader.dataset.test_size=0.99',
+                'val_dataloader.dataset.test_size=0.02', 'test_dataloader.dataset.test_size=0.02'] + ONE_EPOCH
+CS6910_ON_DIGITS = ['model.backbone.in_channels=1', 'model.head.num_classes=10', *[
+    f'{split}_dataloader.dataset=dict(_delete_=True,type=Digits,split={part},image_size=84)'
+    for split, part in (('train', 'train'), ('val', 'test'), ('test', 'test'))]] + CS6910_SMALL
 SHORTER = {
     'configs/simple_cnn/simple_cnn_digits.py': DIGITS,
     'configs/analysis/simple_cnn_digits_analysis.py': DIGITS,
@@ -143,6 +151,9 @@ SHORTER = {
     'configs/localizer/localizer_alexnet_voc.py': VOC_DATA + ONE_EPOCH,
     'configs/simple_cnn/simple_cnn_voc_demo.py': DEMO_DATA,
     'configs/resnet/resnet18_voc.py': VOC_DATA + ONE_EPOCH,
+    'configs/convnet/cs6910/baseline.py': CS6910_SMALL,     # its command brings the digits override
+    'configs/convnet/cs6910/convs2.py': CS6910_ON_DIGITS,
+    'configs/convnet/cs6910/final.py': CS6910_ON_DIGITS,
 }
 
 # Files a page's commands take as the user's own input.
@@ -153,7 +164,8 @@ USER_FILES = {'docs/inference.md': {'my_photos': JPEGS, 'street.jpg': JPEGS / '0
 # Measured on a quiet 2-core machine: localizer 73 s, voc_classification 14 s, datasets 13 s (the
 # full demo data), README and fcos 8 s each (their FCOS demo training is get_started's too).
 SLOW_PAGES = {'README.md', 'docs/fcos.md', 'docs/localizer.md', 'docs/voc_classification.md',
-              'docs/datasets.md', 'docs/sweeps.md'}   # sweeps: 4 digits trainings, 21 s (120 s loaded)
+              'docs/datasets.md', 'docs/sweeps.md',   # sweeps: 4 digits trainings, 21 s (120 s loaded)
+              'docs/ablations.md'}                     # ablations: 25 s
 
 
 def tool_source(tool):

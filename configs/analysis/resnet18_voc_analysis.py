@@ -1,9 +1,11 @@
 # ResNet-18 fine-tuned from ImageNet on VOC2007 (configs/resnet), compared with the same network
 # trained from scratch:
 #   python tools/analyze.py configs/analysis/resnet18_voc_analysis.py \
-#       work_dirs/resnet18_imagenet_voc/epoch_10.pth \
+#       work_dirs/resnet18_imagenet_voc_2020_10e/epoch_10.pth \
 #       --cfg-options analysis.2.checkpoints.scratch=work_dirs/resnet18_voc/epoch_50.pth
-_base_ = ['../resnet/resnet18_imagenet_voc.py']
+# or with CaffeNet, another config, in the same per-class AP chart (the 2020 course's comparison):
+#       --cfg-options "analysis.2.checkpoints.caffenet=dict(config='configs/caffenet/caffenet_voc.py',checkpoint='work_dirs/caffenet_voc/epoch_50.pth',input_size=227)"
+_base_ = ['../resnet/resnet18_imagenet_voc_2020_10e.py']
 norm = dict(mean=[123.675, 116.28, 103.53], std=[58.395, 57.12, 57.375])
 analysis = [
     # 'neck' is the global average pool of layer4: one 512-d vector per image

@@ -7,6 +7,7 @@ import torch.nn as nn
 from PIL import Image
 from sklearn.metrics import average_precision_score
 
+from vlrkit.config import load_config
 from vlrkit.evaluation.analysis.filter_identification import FilterIdentification, crop_field
 from vlrkit.evaluation.analysis.per_class_ap import PerClassAP, per_class_ap
 from vlrkit.evaluation.metric import EvalContext
@@ -111,5 +112,60 @@ def test_confusion_matrix_counts_and_accuracies(tmp_path):
     with Image.open(tmp_path / 'analysis' / 'confusion_matrix.png') as png:
         assert png.format == 'PNG'
     assert (tmp_path / 'analysis' / 'confusion_matrix.csv').read_text().splitlines()[1] == 'a,1,1,0'
+    # every class's own accuracy: a metric key and one table row per class
+    assert {k: v for k, v in metrics.items() if k.startswith('confusion/accuracy/')} == \
+        {'confusion/accuracy/a': 0.5, 'confusion/accuracy/b': 1.0, 'confusion/accuracy/c': 1.0}
+    assert (tmp_path / 'analysis' / 'confusion_per_class.csv').read_text().splitlines() == \
+        ['class,images,correct,accuracy', 'a,2,1,0.5000', 'b,2,2,1.0000', 'c,1,1,1.0000']
     with pytest.raises(ValueError, match='single-label'):
         metric.process({'labels': torch.ones(2, 3)}, [])
+
+
+TINY_CONVNET = """
+model = dict(type='ImageClassifier',
+             backbone=dict(type='ConvNet', input_size={size}, layers={layers}),
+             head=dict(type='LinearClsHead', in_channels={width}, num_classes=3, multi_label=True,
+                       loss_cls=dict(type='BCEWithLogitsLoss')))
+"""
+
+
+def test_per_class_ap_compares_models_of_different_configs(tmp_path):
+    """The 2020 course's CaffeNet-vs-ResNet chart in miniature: each entry names its own config,
+    and one of them takes another input size (its images are resized to it)."""
+    from vlrkit.apis import init_model
+    from vlrkit.engine.checkpoint import save_checkpoint
+    from vlrkit.registry import MODELS
+    from helpers import write_config
+    configs = {
+        'gap_net': write_config(tmp_path / 'gap_net.py', TINY_CONVNET.format(
+            size=16, layers="['conv3-4', 'maxpool2', 'gap', 'fc6']", width=6)),
+        'flat_net': write_config(tmp_path / 'flat_net.py', TINY_CONVNET.format(
+            size=8, layers="['conv3-2-s2', 'fc5']", width=5)),   # its first fc is sized for 8 px
+    }
+    torch.manual_seed(0)
+    for name, path in configs.items():
+        model = MODELS.build(load_config(path).model)
+        save_checkpoint({'state_dict': model.state_dict(), 'meta': {'vlrkit_version': 'test'}},
+                        tmp_path / f'{name}.pth')
+    current = ToyClassifier(multilabel=True).eval()
+    batch = colour_batch([0, 1, 2, 0, 1, 2, 0, 1], seed=4)           # 16 px images
+    batch['labels'] = torch.nn.functional.one_hot(batch['labels'], 3).float()
+    entries = {name: dict(config=str(path), checkpoint=str(tmp_path / f'{name}.pth'))
+               for name, path in configs.items()}
+    entries['flat_net']['input_size'] = 8
+    evaluator = PerClassAP(checkpoints=entries, model_name='toy')
+    metrics = run_evaluator(evaluator, current, [batch], tmp_path, ['red', 'green', 'blue'])
+    resized = torch.nn.functional.interpolate(batch['images'], size=(8, 8), mode='bilinear',
+                                              align_corners=False)
+    for name, images in (('gap_net', batch['images']), ('flat_net', resized)):
+        net = init_model(str(configs[name]), str(tmp_path / f'{name}.pth'), device='cpu')
+        with torch.no_grad():
+            scores = net(images).sigmoid().numpy()
+        assert metrics[f'per_class_ap/{name}/mAP'] == pytest.approx(
+            np.nanmean(per_class_ap(scores, batch['labels'].numpy())))
+    table = next(a for a in evaluator.artifacts if a['kind'] == 'table')
+    assert table['header'] == ['class', 'toy', 'gap_net', 'flat_net']
+    bad = PerClassAP(checkpoints={'bad': dict(config='x.py', weights='y.pth')}).bind(current)
+    with pytest.raises(ValueError, match="checkpoints.bad .* unknown keys \\['weights'\\]"):
+        with torch.no_grad():
+            bad.process(batch, current.predict(batch))

@@ -130,6 +130,26 @@ def test_ablation_acts_only_through_the_masked_filter(tmp_path):
     assert untouched['ablation/newly_misclassified'] == 0
 
 
+def test_ablation_reports_each_filter_alone_and_all_together(tmp_path):
+    """Green images (1, 3, 4) need the green filter; red ones win on the bias without any filter.
+    Alone, filter 1 costs the green images, filter 0 and the unused filter 2 cost nothing."""
+    model = TwoDetectors().eval()
+    batch = colour_batch([0, 1, 0, 1, 1], seed=2)
+    ablation = FilterAblation(filters={'conv': [0, 1, 2]})
+    metrics = run_evaluator(ablation, model, [batch], tmp_path, ['red', 'green'])
+    assert metrics['ablation/accuracy_after'] == pytest.approx(2 / 5)   # all three off together
+    assert {k: v for k, v in metrics.items() if ':' in k} == {
+        'ablation/accuracy_after/conv:0': 1.0, 'ablation/accuracy_after/conv:1': pytest.approx(2 / 5),
+        'ablation/accuracy_after/conv:2': 1.0}
+    table = next(a for a in ablation.artifacts if a['kind'] == 'table' and 'alone' in a['title'])
+    assert [row[:2] for row in table['rows']] == [['conv', 0], ['conv', 1], ['conv', 2]]
+    green = ' '.join(batch['img_id'][i] for i in (1, 3, 4))
+    assert table['rows'][1][2:] == ['0.4000', '-0.6000', 3, 0, green]
+    assert table['rows'][2][2:] == ['1.0000', '+0.0000', 0, 0, '']
+    csv_rows = (tmp_path / 'analysis' / 'ablation_per_filter.csv').read_text().splitlines()
+    assert len(csv_rows) == 1 + 3 and csv_rows[2].startswith('conv,1,0.4000')
+
+
 def test_forward_hooks_read_and_mask_layers_and_always_come_off():
     """LayerOutputs and FilterMask are one ForwardHooks: nested they compose, and an error inside
     the block still removes every hook."""

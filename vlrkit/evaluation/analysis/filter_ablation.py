@@ -3,7 +3,9 @@
 Chosen channels of chosen layers are switched off by a forward hook that zeroes their output; the
 weights are untouched, so removing the hook restores the model exactly. Accuracy with and without
 the filters, the images that become misclassified, and a figure of some of them show what the
-filters contributed.
+filters contributed. Each filter is also switched off on its own: all of them together can cost
+far more than any one (redundant filters cover for each other), and one filter that alone costs
+most of the drop is the one to look at with FilterIdentification.
 """
 import numpy as np
 import torch
@@ -48,8 +50,11 @@ class FilterAblation(AnalysisEvaluator):
 
     An image counts as correct when its top-scoring class is one of its true classes (plain
     accuracy for single-label data, top-1 hit for multi-label data). Returns ``accuracy_before``,
-    ``accuracy_after``, ``newly_misclassified`` and ``newly_correct``; writes
-    ``ablation_misclassified.png`` with up to ``num_examples`` of the images that became wrong.
+    ``accuracy_after``, ``newly_misclassified`` and ``newly_correct`` for all the filters switched
+    off together, and ``accuracy_after/<layer>:<channel>`` for each filter switched off alone;
+    writes ``ablation_misclassified.png`` with up to ``num_examples`` of the images that became
+    wrong, and ``ablation_per_filter.csv``: one row per filter with its accuracy, the images it
+    alone makes wrong (their count and first ids) and those it makes right.
     """
     default_prefix = 'ablation'
 
@@ -57,18 +62,23 @@ class FilterAblation(AnalysisEvaluator):
         super().__init__(**kwargs)
         self.filters = {layer: list(ids) for layer, ids in dict(filters).items()}
         self.num_examples = num_examples
+        self.single = [(layer, channel) for layer, ids in self.filters.items() for channel in ids]
         self._drawn = 0
 
     def process(self, batch, preds):
         before = torch.stack([torch.as_tensor(p['scores']).float().cpu() for p in preds])
         with FilterMask(self.net, self.filters):
             after = self.predict_scores(batch['images'])
+        alone = []      # (filters, N): top class with only that one filter off
+        for layer, channel in self.single:
+            with FilterMask(self.net, {layer: [channel]}):
+                alone.append(self.predict_scores(batch['images']).argmax(1))
         ids = image_ids(batch, len(self.results))
         for i, classes in enumerate(label_sets(batch)):
             top_before, top_after = int(before[i].argmax()), int(after[i].argmax())
             entry = dict(img_id=ids[i], labels=classes, before=top_before, after=top_after,
                          correct_before=top_before in classes, correct_after=top_after in classes,
-                         thumb=None)
+                         correct_alone=[int(top[i]) in classes for top in alone], thumb=None)
             if entry['correct_before'] and not entry['correct_after'] \
                     and self._drawn < self.num_examples:
                 entry['thumb'] = self.thumb(batch['images'][i])
@@ -93,9 +103,26 @@ class FilterAblation(AnalysisEvaluator):
                             'misclassified', f'Misclassified after ablating {self.filters}')
         self.add_note(f'ablating {self.filters}: accuracy {before.mean():.4f} -> '
                       f'{after.mean():.4f}, {len(newly_wrong)} images newly misclassified')
+        alone = self._per_filter(results, before)
         return {'accuracy_before': float(before.mean()), 'accuracy_after': float(after.mean()),
                 'newly_misclassified': float(len(newly_wrong)),
-                'newly_correct': float(np.sum(~before & after))}
+                'newly_correct': float(np.sum(~before & after)), **alone}
+
+    def _per_filter(self, results, before, shown=5):
+        """One table row and one metric per filter switched off alone."""
+        alone = np.array([r['correct_alone'] for r in results]).reshape(len(results), len(self.single))
+        ids = np.array([r['img_id'] for r in results])
+        rows, metrics = [], {}
+        for j, (layer, channel) in enumerate(self.single):
+            wrong = ids[before & ~alone[:, j]]
+            rows.append([layer, channel, f'{alone[:, j].mean():.4f}',
+                         f'{alone[:, j].mean() - before.mean():+.4f}', len(wrong),
+                         int(np.sum(~before & alone[:, j])), ' '.join(wrong[:shown])])
+            metrics[f'accuracy_after/{layer}:{channel}'] = float(alone[:, j].mean())
+        self.add_table('per_filter', 'Each filter switched off alone',
+                       ['layer', 'filter', 'accuracy', 'change', 'newly misclassified',
+                        'newly correct', f'first {shown} misclassified'], rows)
+        return metrics
 
     def _names(self, classes):
         return ','.join(self.class_name(c) for c in classes)

@@ -1,14 +1,17 @@
-"""Per-class average precision, side by side for several checkpoints of one model.
+"""Per-class average precision, side by side for several checkpoints, of one model or of several.
 
 The mAP of a run hides which classes the network gets and which it does not; the table and bar
-chart show every class, and comparing checkpoints (from scratch vs fine-tuned) shows where the
-difference comes from. The easiest and hardest classes are named in the report.
+chart show every class, and comparing checkpoints (from scratch vs fine-tuned, or CaffeNet vs a
+fine-tuned ResNet as the 2020 course asks) shows where the difference comes from. The easiest and
+hardest classes are named in the report.
 """
 import copy
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 
+from vlrkit.errors import ConfigError
 from vlrkit.evaluation.functional.multilabel import multilabel_map
 from vlrkit.registry import EVALUATORS
 
@@ -40,9 +43,14 @@ class PerClassAP(AnalysisEvaluator):
     """Per-class AP of the evaluated model and of the other ``checkpoints``, compared.
 
     Args:
-        checkpoints: {name: checkpoint path} of the same architecture to compare with, e.g.
-            ``dict(scratch='work_dirs/caffenet_voc/latest.pth')``; their predictions are computed
-            on the same batches.
+        checkpoints: {name: entry} of the models to compare with; their predictions are computed
+            on the same batches. An entry is a checkpoint path of the evaluated model's own
+            architecture (``dict(scratch='work_dirs/caffenet_voc/latest.pth')``), or a model of
+            another config: ``dict(config='configs/caffenet/caffenet_voc.py',
+            checkpoint='work_dirs/caffenet_voc/epoch_50.pth', input_size=227)``. ``input_size``
+            (optional) resizes the batch's images (bilinear) to the side that model was trained
+            at; the images keep the evaluated config's normalisation, so compare models whose
+            test pipelines normalise alike (every VOC config here uses ImageNet's mean and std).
         model_name: column name of the evaluated model itself.
         mode: 'area' (scikit-learn AP) or '11points' (VOC2007), as in MultiLabelMAP.
     Returns ``<model name>/mAP`` for each model; writes ``per_class_ap_table.csv`` and
@@ -57,19 +65,38 @@ class PerClassAP(AnalysisEvaluator):
         self._others = None
 
     def _other_models(self):
+        """{name: (model in eval mode, input side or None)}, loaded once."""
         if self._others is None:
-            self._others = {name: load_weights(copy.deepcopy(self.net), path).eval()
-                            for name, path in self.checkpoints.items()}
+            self._others = {name: self._load(name, entry) for name, entry in self.checkpoints.items()}
         return self._others
+
+    def _load(self, name, entry):
+        if not isinstance(entry, dict):
+            return load_weights(copy.deepcopy(self.net), entry).eval(), None
+        unknown = set(entry) - {'config', 'checkpoint', 'input_size'}
+        if unknown or 'config' not in entry or 'checkpoint' not in entry:
+            raise ConfigError(f'PerClassAP checkpoints.{name} = {dict(entry)}: an entry is a checkpoint '
+                              "path, or dict(config=..., checkpoint=..., input_size=None)"
+                              + (f'; unknown keys {sorted(unknown)}' if unknown else ''))
+        from vlrkit.apis import init_model   # the same rebuild as tools/test.py, strict weights
+        model = init_model(entry['config'], entry['checkpoint'], device=self.device)
+        return model, entry.get('input_size')
 
     def process(self, batch, preds):
         scores = {self.model_name: torch.stack([torch.as_tensor(p['scores']).float().cpu()
                                           for p in preds]).numpy()}
-        for name, model in self._other_models().items():
+        for name, (model, side) in self._other_models().items():
+            images = batch['images'].to(self.device)
+            if side is not None and tuple(images.shape[-2:]) != (side, side):
+                images = F.interpolate(images, size=(side, side), mode='bilinear', align_corners=False)
             with torch.no_grad():
-                others = model.predict({'images': batch['images'].to(self.device)})
+                others = model.predict({'images': images})
             scores[name] = torch.stack([torch.as_tensor(p['scores']).float().cpu()
                                         for p in others]).numpy()
+            if scores[name].shape != scores[self.model_name].shape:
+                raise ConfigError(f'PerClassAP: {name} predicts {scores[name].shape[1]} classes, '
+                                  f'{self.model_name} {scores[self.model_name].shape[1]}; compare '
+                                  'models of the same classes')
         num_classes = scores[self.model_name].shape[1]
         difficult = batch.get('difficult')
         for i, classes in enumerate(label_sets(batch)):

@@ -2,13 +2,14 @@
 
 Rows are true classes, columns predicted ones; the figure normalises each row so classes of any
 size compare. Besides accuracy, the mean per-class accuracy (the diagonal's mean) is reported,
-which an imbalanced test set cannot inflate.
+which an imbalanced test set cannot inflate, and every class's own accuracy (``accuracy/<class>``
+and a one-row-per-class table), which says which classes the mean hides.
 """
 import numpy as np
 import torch
 
 from vlrkit.errors import ConfigError
-from vlrkit.evaluation.metric import BaseMetric
+from vlrkit.evaluation.metric import BaseMetric, per_class
 from vlrkit.registry import EVALUATORS
 
 
@@ -24,8 +25,9 @@ class ConfusionMatrix(BaseMetric):
     """Confusion matrix, accuracy and mean per-class accuracy of single-label predictions.
 
     Needs ``labels`` (N,) class indices in the batch and ``pred_label`` (or ``scores``) in the
-    predictions. Writes ``confusion_matrix.png`` and ``confusion_matrix.csv`` in
-    ``<work_dir>/analysis``.
+    predictions. Returns ``accuracy``, ``mean_class_accuracy`` and ``accuracy/<class>`` for every
+    class with test images. Writes ``confusion_matrix.png``, ``confusion_matrix.csv`` and
+    ``confusion_per_class.csv`` (class, images, correct, accuracy) in ``<work_dir>/analysis``.
     """
     default_prefix = 'confusion'
 
@@ -49,14 +51,20 @@ class ConfusionMatrix(BaseMetric):
         k = self.num_classes or (len(self.class_names) if self.class_names else
                                  int(max(true.max(), pred.max())) + 1)
         matrix = confusion_counts(true, pred, k)
-        per_class = np.diag(matrix) / np.maximum(matrix.sum(axis=1), 1)
-        present = matrix.sum(axis=1) > 0
+        images, correct = matrix.sum(axis=1), np.diag(matrix)
+        class_accuracy = correct / np.maximum(images, 1)
+        present = images > 0
         names = self._names(k)
         self.add_figure(matrix_figure(matrix, names), 'matrix', 'Confusion matrix (rows: true class)')
         self.add_table('matrix', 'Confusion matrix counts', ['true \\ predicted', *names],
                        [[name, *row.tolist()] for name, row in zip(names, matrix)])
+        self.add_table('per_class', 'Per-class accuracy', ['class', 'images', 'correct', 'accuracy'],
+                       [[name, int(n), int(c), f'{a:.4f}' if n else 'n/a']
+                        for name, n, c, a in zip(names, images, correct, class_accuracy)])
         return {'accuracy': float(np.trace(matrix) / matrix.sum()),
-                'mean_class_accuracy': float(per_class[present].mean())}
+                'mean_class_accuracy': float(class_accuracy[present].mean()),
+                **per_class('accuracy', [n for n, p in zip(names, present) if p],
+                            class_accuracy[present])}
 
     def _names(self, k):
         names = list(self.class_names or [])

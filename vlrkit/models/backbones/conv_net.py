@@ -5,16 +5,19 @@ max-pooling happens, strides and the nonlinearity. Here each of those is an entr
 given either as a dict or as a short string:
 
     'conv5-64'        conv 5x5, 64 filters (stride 1, padding k // 2); 'conv3-128-s2' stride 2,
-                      'conv5-64-p0' no padding ('valid')
-    'maxpool2'        max-pool 2x2 (stride 2); 'avgpool3' average-pool 3x3 (stride 3)
+                      'conv5-64-p0' no padding ('valid'); 'conv-64' takes the backbone's ``kernel``
+    'maxpool2'        max-pool 2x2 (stride 2); 'avgpool3' average-pool 3x3 (stride 3); 'maxpool3-s2'
+                      max-pool 3x3 with stride 2 (overlapping windows)
     'gap' / 'gmp'     global average / max pool to 1x1 (the fc input no longer depends on image size)
     'fc256'           fully connected layer with 256 units (the flatten before the first fc is implied)
     'dropout0.5'      dropout with p = 0.5
 
 The dict forms are ``dict(type='conv', kernel=5, filters=64, stride=1, padding=2)``,
 ``dict(type='pool', kernel=2, stride=2, mode='max')``, ``dict(type='global_pool', mode='avg')``,
-``dict(type='fc', units=256)``, ``dict(type='dropout', p=0.5)``. Every conv is followed by optional
-BatchNorm and the nonlinearity, every fc by the nonlinearity. The class scores are the head's
+``dict(type='fc', units=256)``, ``dict(type='dropout', p=0.5)``. A conv that does not name its
+kernel, stride or padding takes the backbone's ``kernel``, ``stride`` and ``padding``: a sweep over
+kernel sizes or strides is then one key (``model.backbone.kernel=3,5,7``). Every conv is followed
+by optional BatchNorm and the nonlinearity, every fc by the nonlinearity. The class scores are the head's
 (``LinearClsHead(in_channels=<last fc>, num_classes=...)``); the backbone returns one level, the
 last features: ``((N, units of the last fc),)``, or the last map when there is no fc.
 
@@ -40,8 +43,8 @@ NONLINEARITIES = {
 }
 
 _SPEC_PATTERNS = [
-    (re.compile(r'^conv(\d+)-(\d+)((?:-[sp]\d+)*)$'), 'conv'),
-    (re.compile(r'^(max|avg)pool(\d+)$'), 'pool'),
+    (re.compile(r'^conv(\d*)-(\d+)((?:-[sp]\d+)*)$'), 'conv'),
+    (re.compile(r'^(max|avg)pool(\d+)(?:-s(\d+))?$'), 'pool'),
     (re.compile(r'^g(a|m)p$'), 'global_pool'),
     (re.compile(r'^fc(\d+)$'), 'fc'),
     (re.compile(r'^dropout(0?\.\d+|0|1)$'), 'dropout'),
@@ -60,19 +63,25 @@ def parse_layer(spec):
         if not match:
             continue
         if kind == 'conv':
-            layer = dict(type='conv', kernel=int(match[1]), filters=int(match[2]))
+            layer = dict(type='conv', filters=int(match[2]))
+            if match[1]:
+                layer['kernel'] = int(match[1])
             for option in filter(None, match[3].split('-')):
                 layer['stride' if option[0] == 's' else 'padding'] = int(option[1:])
             return layer
         if kind == 'pool':
-            return dict(type='pool', mode=match[1], kernel=int(match[2]))
+            layer = dict(type='pool', mode=match[1], kernel=int(match[2]))
+            if match[3]:
+                layer['stride'] = int(match[3])
+            return layer
         if kind == 'global_pool':
             return dict(type='global_pool', mode='avg' if match[1] == 'a' else 'max')
         if kind == 'fc':
             return dict(type='fc', units=int(match[1]))
         return dict(type='dropout', p=float(match[1]))
     raise ConfigError(f"ConvNet layer spec {spec!r} not understood; use e.g. 'conv5-64', 'conv3-128-s2', "
-                      "'conv5-64-p0', 'maxpool2', 'avgpool2', 'gap', 'gmp', 'fc256', 'dropout0.5' or a dict")
+                      "'conv5-64-p0', 'conv-64', 'maxpool2', 'maxpool3-s2', 'avgpool2', 'gap', 'gmp', "
+                      "'fc256', 'dropout0.5' or a dict")
 
 
 @BACKBONES.register_module()
@@ -86,13 +95,17 @@ class ConvNet(nn.Module):
             global pool before it. Other image sizes then fail at fc with a message saying so.
         nonlinearity: one of ``NONLINEARITIES`` (per layer: ``nonlinearity`` key of a dict spec).
         batch_norm: BatchNorm after every conv (per layer: ``batch_norm`` key of a dict spec).
+        kernel: kernel size of the convs that do not name one (``'conv-64'``).
+        stride: stride of the convs that do not name one.
+        padding: padding of the convs that do not name one; ``'same'`` is ``kernel // 2`` (the
+            map keeps its size at stride 1), ``0`` is unpadded ('valid': a 5x5 conv takes 4 px).
 
     Modules are named ``conv1``, ``bn1``, ``act1``, ``pool1``, ``fc1``, ``act_fc1`` ... inside
     ``self.layers`` (``backbone.layers.conv1``), for hooks and filter pictures.
     """
 
     def __init__(self, layers=BOILERPLATE_LAYERS, in_channels=3, input_size=64, nonlinearity='relu',
-                 batch_norm=False):
+                 batch_norm=False, kernel=None, stride=1, padding='same'):
         super().__init__()
         specs = [parse_layer(spec) for spec in layers]
         size = (input_size, input_size) if isinstance(input_size, int) else tuple(input_size)
@@ -108,9 +121,14 @@ class ConvNet(nn.Module):
                 raise ConfigError(f'ConvNet layer {spec!r} comes after an fc layer; convs and pools go first')
             if kind == 'conv':
                 counts['conv'] += 1
-                i, k = counts['conv'], spec['kernel']
-                modules[f'conv{i}'] = nn.Conv2d(channels, spec['filters'], k, stride=spec.get('stride', 1),
-                                                padding=spec.get('padding', k // 2))
+                i, k = counts['conv'], spec.get('kernel', kernel)
+                if k is None:
+                    raise ConfigError(f"ConvNet layer {spec!r} names no kernel size; write 'conv5-64' "
+                                      'or set the backbone\'s kernel=5')
+                pad = spec.get('padding', padding)
+                modules[f'conv{i}'] = nn.Conv2d(channels, spec['filters'], k,
+                                                stride=spec.get('stride', stride),
+                                                padding=k // 2 if pad == 'same' else pad)
                 if spec.get('batch_norm', batch_norm):
                     modules[f'bn{i}'] = nn.BatchNorm2d(spec['filters'])
                 modules[f'act{i}'] = NONLINEARITIES[act_name]()
