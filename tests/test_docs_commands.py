@@ -32,6 +32,7 @@ DIST = ('torchrun with several processes (minutes here): tests/tools/test_dist_s
         'script with two one-process nodes, tests/engine/test_engine_resume_ddp.py trains under torchrun')
 TWO_MACHINES = 'two machines at 10.0.0.1 with 8 GPUs each: ' + DIST
 IMAGENET_FILE = 'needs the ImageNet weights file the wget above downloads (network)'
+MINI_IMAGENET = 'needs mini-ImageNet on disk (not here); the same sweeps on digits run on docs/ablations.md'
 SKIPPED = {
     ('README.md', 'pip install -e .'): INSTALLS,
     ('README.md', 'pip install -e .[dev]'): INSTALLS,
@@ -115,6 +116,10 @@ SKIPPED = {
                            'resnet18 --data-root /tmp/demo_v2/VOCdevkit'): BENCHMARK,
     ('docs/benchmarks.md', 'python tools/benchmark.py demo_classification --models caffenet '
                            '--data-root /tmp/demo_v2/VOCdevkit'): BENCHMARK,
+    ('docs/ablations.md', 'python tools/sweep.py configs/convnet/cs6910/baseline.py --grid '
+                          'model.backbone.kernel=3,5,7 --work-dir work_dirs/cs6910_kernel'): MINI_IMAGENET,
+    ('docs/ablations.md', 'python tools/sweep.py configs/convnet/cs6910/strided.py --grid '
+                          'model.backbone.stride=2,3 --work-dir work_dirs/cs6910_stride'): MINI_IMAGENET,
 }
 
 
