@@ -129,7 +129,7 @@ def test_random_bytes_are_named_as_no_checkpoint_not_as_pickled_code(tmp_path):
     (b'version https://git-lfs.github.com/spec/v1\noid sha256:ab12\nsize 4\n', 'Git LFS pointer'),
     (b'\x89HDF\r\n\x1a\n' + bytes(64), 'HDF5'),
     (len(b'{"w":{}}').to_bytes(8, 'little') + b'{"w":{}}', 'safetensors'),
-])
+], ids=['empty', 'html', 'git-lfs', 'hdf5', 'safetensors'])
 def test_a_file_of_another_format_is_named_by_its_first_bytes(tmp_path, content, meaning):
     (tmp_path / 'weights.pth').write_bytes(content)
     with pytest.raises(CheckpointError, match=rf'weights.pth is not a PyTorch checkpoint: .*{meaning}'):

@@ -79,14 +79,13 @@ class KillAt(Hook):
 
 def kill_moments(seed):
     """One kill in each stretch of 10 iterations (each between two checkpoints, so every resumed
-    run gets to its kill): a random iteration after it, or the stretch's checkpoint mid-write
-    or before its last_checkpoint update."""
+    run gets to its kill), each kind once in a random order: after a random iteration of the
+    stretch, or the stretch's checkpoint half-written, or renamed but not yet in last_checkpoint."""
     rng = random.Random(seed)
-    moments = []
-    for start in (0, 10, 20):
-        phase = rng.choice(['after_iter', 'mid_save', 'before_latest'])
-        moments.append((rng.randint(start + 1, start + 10) if phase == 'after_iter' else start + 10, phase))
-    return moments
+    phases = ['after_iter', 'mid_save', 'before_latest']
+    rng.shuffle(phases)
+    return [(rng.randint(start + 1, start + 10) if phase == 'after_iter' else start + 10, phase)
+            for start, phase in zip((0, 10, 20), phases)]
 
 
 def check_every_file_loads(work_dir):

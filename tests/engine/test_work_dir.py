@@ -14,7 +14,7 @@ import pytest
 from helpers import REPO, run_tool, write_config
 from vlrkit.config import load_config
 from vlrkit.engine.runner import Runner
-from vlrkit.engine.work_dir import LOCK_NAME, WorkDirLockedError, WorkDirWriteError
+from vlrkit.engine.work_dir import LOCK_NAME, WorkDirLockedError
 
 DIGITS = 'configs/simple_cnn/simple_cnn_digits.py'
 

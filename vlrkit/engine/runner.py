@@ -34,8 +34,8 @@ from .loops import Progress, TrainLoop
 from .optim import build_optimizer, build_param_schedulers
 from .optim_step import OptimStep
 from .resume_overrides import apply_config_settings
-from .work_dir import (WorkDirLock, locked_error, one_line_write_errors, remove_stale_temporaries,
-                       run_in_work_dir)
+from .work_dir import (WorkDirLock, WorkDirWriteError, locked_error, one_line_write_errors,
+                       remove_stale_temporaries, run_in_work_dir)
 
 # Every top-level config key the Runner (and its loop and optimizer step) reads; config.py takes
 # a near-miss of one for a typo. tests/test_engine_registry_config.py checks the list against the
@@ -151,16 +151,23 @@ class Runner:
             os.environ.setdefault('CUBLAS_WORKSPACE_CONFIG', ':4096:8')
 
     def _lock_work_dir(self):
-        """Create and lock the work_dir (rank 0 locks, for every rank) before anything is written
-        there, so that a second run into it is refused with the first run untouched
-        (vlrkit/engine/work_dir.py); then clear what killed saves left. Returns the removed names."""
-        with one_line_write_errors(self.work_dir):
-            self.work_dir.mkdir(parents=True, exist_ok=True)
-            holder = self.work_dir_lock.acquire() if self.rank == 0 else None
-            holder = dist.broadcast_from_main(holder)
-            if holder:
-                raise dist.on_every_rank(locked_error(self.work_dir, holder))
-            return remove_stale_temporaries(self.work_dir) if self.rank == 0 else []
+        """Create and lock the work_dir before anything is written there, so that a second run into
+        it is refused with the first run untouched (vlrkit/engine/work_dir.py); then clear what
+        killed saves left. Rank 0 locks and sends its answer, so every rank refuses together.
+        Returns the names removed."""
+        refusal = None
+        if self.rank == 0:
+            try:
+                with one_line_write_errors(self.work_dir):
+                    self.work_dir.mkdir(parents=True, exist_ok=True)
+                    holder = self.work_dir_lock.acquire()
+                refusal = holder and locked_error(self.work_dir, holder)
+            except WorkDirWriteError as err:
+                refusal = err
+        refusal = dist.broadcast_from_main(refusal)
+        if refusal:
+            raise dist.on_every_rank(refusal)
+        return remove_stale_temporaries(self.work_dir) if self.rank == 0 else []
 
     def _amp_dtype(self, amp):
         if amp in (None, False):
