@@ -217,26 +217,46 @@ def test_a_read_only_work_dir_is_one_line_naming_it_and_keeps_its_files(tmp_path
     assert (work_dir / 'iter_10.pth').read_bytes() == b'earlier run'
 
 
+class FullDisk:
+    """A file on a disk with ``room`` bytes left: a write beyond fails as write(2) does, ENOSPC
+    with no file name (torch.save then raises a RuntimeError "unexpected pos" from it)."""
+
+    def __init__(self, f, room=4096):
+        self.f, self.room = f, room
+
+    def write(self, data):
+        size = memoryview(data).nbytes
+        if size > self.room:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        self.room -= size
+        return self.f.write(data)
+
+    def __getattr__(self, name):
+        return getattr(self.f, name)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.f.close()
+
+
 def test_a_full_disk_is_one_line_naming_the_checkpoint_and_keeps_the_earlier_one(tmp_path, monkeypatch, capsys):
-    import torch
     from vlrkit.engine import checkpoint as checkpoint_module
+    from vlrkit.engine.checkpoint import load_checkpoint_file
     work_dir = tmp_path / 'work'
-    real_save = torch.save
 
-    def fill_the_disk(obj, f):
-        if obj['meta']['iters_done'] < 4:
-            return real_save(obj, f)
-        f.write(b'the first blocks')
-        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))   # as write(2) says it: no file name
+    def open_on_a_filling_disk(path, mode='r', *args, **kwargs):
+        f = builtins.open(path, mode, *args, **kwargs)
+        return FullDisk(f) if '.iter_4.pth.tmp-' in str(path) else f
 
-    monkeypatch.setattr(checkpoint_module.torch, 'save', fill_the_disk)
+    monkeypatch.setattr(checkpoint_module, 'open', open_on_a_filling_disk, raising=False)
     config = write_config(tmp_path / 'short.py', SHORT_CONFIG)
     status, err = cli_train(capsys, config, '--work-dir', work_dir)
     errors = [line for line in err.splitlines() if 'error' in line.lower() or 'Traceback' in line]
     assert status == 2 and len(errors) == 1, err
     assert errors[0].startswith(f'vlrkit: error: WorkDirWriteError: cannot write {work_dir / "iter_4.pth"}: '
                                 f'No space left on device')
-    from vlrkit.engine.checkpoint import load_checkpoint_file
     assert load_checkpoint_file(work_dir / 'iter_2.pth')['meta']['iters_done'] == 2
     assert (work_dir / 'last_checkpoint').read_text() == 'iter_2.pth'
     assert not list(work_dir.glob('.*tmp-*')) and not (work_dir / 'iter_4.pth').exists()

@@ -17,7 +17,7 @@ import numpy as np
 import torch
 
 from ..errors import UserError
-from .work_dir import is_write_failure, write_error
+from .work_dir import write_error, write_failure_in
 
 
 class CheckpointError(UserError, RuntimeError):
@@ -49,9 +49,12 @@ def atomic_write(path, write):
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
-    except OSError as err:
-        if is_write_failure(err, path.parent):   # name the file meant, not its temporary name
-            raise write_error(err, path) from err
+    except Exception as err:
+        # torch.save turns a full disk into "RuntimeError: [enforce fail at inline_container.cc]
+        # unexpected pos", the OSError only in its context: look down the chain.
+        cause = write_failure_in(err, path.parent)
+        if cause is not None:   # named as the file meant, not its temporary name
+            raise write_error(cause, path) from err
         raise
     finally:
         if tmp.exists():

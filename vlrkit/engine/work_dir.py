@@ -127,6 +127,18 @@ def is_write_failure(err, work_dir):
     return where == work_dir or work_dir in where.parents
 
 
+def write_failure_in(err, work_dir):
+    """The write failure that ``err`` is or was raised from (its ``__cause__``/``__context__``
+    chain), or None."""
+    seen = set()
+    while err is not None and id(err) not in seen:
+        seen.add(id(err))
+        if isinstance(err, OSError) and is_write_failure(err, work_dir):
+            return err
+        err = err.__cause__ or err.__context__
+    return None
+
+
 @contextlib.contextmanager
 def one_line_write_errors(work_dir):
     """Turn a write failure (``is_write_failure``) raised inside into a ``WorkDirWriteError``
@@ -136,10 +148,11 @@ def one_line_write_errors(work_dir):
         yield
     except UserError:
         raise
-    except OSError as err:
-        if not is_write_failure(err, work_dir):
+    except Exception as err:
+        cause = write_failure_in(err, work_dir)
+        if cause is None:
             raise
-        raise write_error(err, err.filename or work_dir) from err
+        raise write_error(cause, cause.filename or work_dir) from err
 
 
 def run_in_work_dir(method):
