@@ -260,3 +260,24 @@ def test_a_full_disk_is_one_line_naming_the_checkpoint_and_keeps_the_earlier_one
     assert load_checkpoint_file(work_dir / 'iter_2.pth')['meta']['iters_done'] == 2
     assert (work_dir / 'last_checkpoint').read_text() == 'iter_2.pth'
     assert not list(work_dir.glob('.*tmp-*')) and not (work_dir / 'iter_4.pth').exists()
+
+
+@pytest.mark.slow
+def test_under_torchrun_every_rank_refuses_a_locked_work_dir_with_one_message(tmp_path):
+    from test_engine_resume_ddp import free_port
+    work_dir = tmp_path / 'work'
+    work_dir.mkdir()
+    holder = hold_lock(work_dir)
+    try:
+        config = write_config(tmp_path / 'short.py', SHORT_CONFIG)
+        train = run_tool('-m', 'torch.distributed.run', '--nproc_per_node', 2, '--master_port', free_port(),
+                         'tools/train.py', config, '--work-dir', work_dir, '--launcher', 'pytorch')
+    finally:
+        holder.kill()
+        holder.wait()
+    output = train.stdout + train.stderr
+    refusals = [line for line in output.splitlines() if line.startswith('vlrkit: error: WorkDirLockedError')]
+    assert len(refusals) == 1 and f'PID {holder.pid}' in refusals[0], output[-3000:]
+    worker_frames = [l for l in output.splitlines() if 'File "' in l and ('vlrkit' in l or 'train.py' in l)]
+    assert 'exitcode  : 2' in output and not worker_frames, output[-3000:]   # torchrun's summary aside
+    assert sorted(p.name for p in work_dir.iterdir()) == [LOCK_NAME]
