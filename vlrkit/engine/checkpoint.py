@@ -5,7 +5,8 @@
 alike. A checkpoint is a plain dict of tensors and python primitives so that it loads with
 ``torch.load(weights_only=True)``, which refuses arbitrary pickled objects (a checkpoint from the
 internet cannot run code). A killed save never leaves a half-written ``.pth``: the bytes go to a
-temporary file in the same folder, which is renamed over the target only once complete.
+temporary file in the same folder, which is renamed over the target only once complete. Weights
+that are NaN or inf, and files that are no checkpoint at all, are refused with what they are.
 """
 import os
 import pickle
@@ -16,6 +17,7 @@ import numpy as np
 import torch
 
 from ..errors import UserError
+from .work_dir import write_error, write_failure_in
 
 
 class CheckpointError(UserError, RuntimeError):
@@ -31,25 +33,75 @@ class WorkDirInUseError(UserError, FileExistsError):
 
 
 def save_checkpoint(checkpoint, path):
-    path = Path(path)
+    atomic_write(Path(path), lambda f: torch.save(checkpoint, f))
+
+
+def atomic_write(path, write):
+    """``write(f)`` into ``.NAME.tmp-PID`` beside ``path``, then rename it over ``path``: a kill
+    leaves the old file or the new one, never half of one (a killed save's temporary file is
+    removed by the next run, work_dir.remove_stale_temporaries). A disk that is full or read-only
+    is one ``WorkDirWriteError`` naming ``path``; the previous ``path`` is then untouched."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f'.{path.name}.tmp-{os.getpid()}')
     try:
         with open(tmp, 'wb') as f:
-            torch.save(checkpoint, f)
+            write(f)
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
+    except Exception as err:
+        # torch.save turns a full disk into "RuntimeError: [enforce fail at inline_container.cc]
+        # unexpected pos", the OSError only in its context: look down the chain.
+        cause = write_failure_in(err, path.parent)
+        if cause is not None:   # named as the file meant, not its temporary name
+            raise write_error(cause, path) from err
+        raise
     finally:
         if tmp.exists():
             tmp.unlink()
 
 
+# What the first bytes of a file that is no PyTorch checkpoint say it is (the commonest mix-ups).
+FILE_SIGNATURES = (
+    (b'version https://git-lfs', 'a Git LFS pointer, not the file itself (run `git lfs pull`)'),
+    (b'<', 'an HTML or XML page (a download that returned an error or log-in page?)'),
+    (b'\x89HDF', 'an HDF5 file (Keras/TensorFlow .h5 weights?)'),
+    (b'\x1f\x8b', 'gzip-compressed (unpack it first)'),
+    (b'\x93NUMPY', 'a NumPy .npy array'),
+    (b'{', 'JSON text'),
+)
+
+
+def describe_foreign_bytes(head):
+    """None where ``head`` (a file's first bytes) can start a torch.save file -- a zip archive
+    (``PK``) or a pickle (``0x80`` protocol byte) -- else what those bytes are."""
+    if head[:2] == b'PK' or head[:1] == b'\x80':
+        return None
+    if not head:
+        return 'the file is empty (an interrupted download or copy?)'
+    if len(head) >= 9 and head[8:9] == b'{' and int.from_bytes(head[:8], 'little') < 100_000_000:
+        return ('a safetensors file (read it with safetensors.torch.load_file and pass the dict '
+                'to torch.save)')
+    for signature, meaning in FILE_SIGNATURES:
+        if head.lstrip()[:len(signature)] == signature:
+            return meaning
+    return 'no known format (random or corrupted bytes?)'
+
+
 def read_checkpoint(path, map_location='cpu'):
-    """Whatever ``path`` holds, loaded with ``torch.load(weights_only=True)``; refuse pickled code."""
+    """Whatever ``path`` holds, loaded with ``torch.load(weights_only=True)``; refuse pickled code.
+
+    A file whose first bytes cannot start a torch.save file is refused as what those bytes are
+    (torch would call random bytes "pickled objects that could execute code", the wrong cause)."""
     path = Path(path)
     if not path.is_file():
         raise MissingCheckpointError(f'checkpoint {path} does not exist; check the path in your config')
+    with open(path, 'rb') as f:
+        head = f.read(64)
+    foreign = describe_foreign_bytes(head)
+    if foreign:
+        raise CheckpointError(f'{path} is not a PyTorch checkpoint: its first bytes {head[:16]!r} '
+                              f'are {foreign}; point to the .pth file written by torch.save')
     try:
         return torch.load(path, map_location=map_location, weights_only=True)
     except pickle.UnpicklingError as err:
@@ -64,14 +116,30 @@ def read_checkpoint(path, map_location='cpu'):
 
 
 def load_checkpoint_file(path, map_location='cpu'):
-    """A vlrkit checkpoint (``meta.vlrkit_version`` and ``state_dict``), read by ``read_checkpoint``."""
+    """A vlrkit checkpoint (``meta.vlrkit_version`` and ``state_dict``), read by ``read_checkpoint``,
+    whose weights are all finite (``check_finite``)."""
     checkpoint = read_checkpoint(path, map_location)
     if not isinstance(checkpoint, dict) or 'state_dict' not in checkpoint or \
             'vlrkit_version' not in checkpoint.get('meta', {}):
         raise CheckpointError(
             f'{path} is not a vlrkit checkpoint (no meta.vlrkit_version / state_dict). To start from '
             f'foreign weights, use the backbone\'s pretrained= option or load_from a vlrkit checkpoint.')
+    check_finite(checkpoint['state_dict'], path)
     return checkpoint
+
+
+def check_finite(state_dict, path, shown=3):
+    """Refuse weights holding NaN or inf: they load silently, then every prediction is NaN and
+    every metric 0, or a resumed run diverges at once. (vlrkit never saves such a checkpoint
+    itself: the NaN guard saves the weights before the bad step.)"""
+    bad = {k: int((~torch.isfinite(v)).sum()) for k, v in state_dict.items()
+           if torch.is_tensor(v) and v.is_floating_point() and not torch.isfinite(v).all()}
+    if bad:
+        named = '; '.join(f'{k} ({n} of {state_dict[k].numel()} values)' for k, n in list(bad.items())[:shown])
+        raise CheckpointError(
+            f'{path} holds NaN/inf weights in {len(bad)} tensors: {named}'
+            f'{", ..." if len(bad) > shown else ""}. It was saved from a diverged run; use an '
+            f'earlier checkpoint (a NaN-guarded run saves last_good_iter_*.pth)')
 
 
 def check_fits(state_dict, model_state, path, shown=3):

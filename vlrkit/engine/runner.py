@@ -26,13 +26,16 @@ from ..registry import EVALUATORS, HOOKS, MODELS
 from ..structures import move_to
 from .. import dist
 from .banner import closing_line, log_lines, testing_banner, training_banner
-from .checkpoint import (WorkDirInUseError, check_fits, load_checkpoint_file,
+from .checkpoint import (WorkDirInUseError, atomic_write, check_fits, load_checkpoint_file,
                          rng_state, save_checkpoint, set_rng_state)
 from .dataloader import build_dataloader
 from .hooks.hook import priority_value
 from .loops import EvalLoss, Progress, TrainLoop, eval_cfg
 from .optim import build_optimizer, build_param_schedulers
 from .optim_step import OptimStep
+from .resume_overrides import apply_config_settings
+from .work_dir import (WorkDirLock, WorkDirWriteError, locked_error, one_line_write_errors,
+                       remove_stale_temporaries, run_in_work_dir)
 
 # Every top-level config key the Runner (and its loop and optimizer step) reads; config.py takes
 # a near-miss of one for a typo. tests/test_engine_registry_config.py checks the list against the
@@ -86,8 +89,12 @@ class Runner:
         self.seed = env_cfg.get('seed', 0)
         self._set_seed(self.seed, env_cfg.get('deterministic', False))
         self.work_dir = Path(self.cfg.get('work_dir') or Path('work_dirs') / config_name(self.cfg))
-        self.work_dir.mkdir(parents=True, exist_ok=True)
+        self.work_dir_lock = WorkDirLock(self.work_dir)
+        stale = self._lock_work_dir()
         self.logger = self._build_logger()
+        if stale:
+            self.logger.info(f'removed {len(stale)} temporary files of interrupted saves in '
+                             f'{self.work_dir}: {", ".join(stale)}')
         self.amp_dtype = self._amp_dtype(self.cfg.get('amp'))
         self.channels_last = env_cfg.get('channels_last', False)
 
@@ -147,6 +154,25 @@ class Runner:
             torch.use_deterministic_algorithms(True, warn_only=True)
             torch.backends.cudnn.benchmark = False
             os.environ.setdefault('CUBLAS_WORKSPACE_CONFIG', ':4096:8')
+
+    def _lock_work_dir(self):
+        """Create and lock the work_dir before anything is written there, so that a second run into
+        it is refused with the first run untouched (vlrkit/engine/work_dir.py); then clear what
+        killed saves left. Rank 0 locks and sends its answer, so every rank refuses together.
+        Returns the names removed."""
+        refusal = None
+        if self.rank == 0:
+            try:
+                with one_line_write_errors(self.work_dir):
+                    self.work_dir.mkdir(parents=True, exist_ok=True)
+                    holder = self.work_dir_lock.acquire()
+                refusal = holder and locked_error(self.work_dir, holder)
+            except WorkDirWriteError as err:
+                refusal = err
+        refusal = dist.broadcast_from_main(refusal)
+        if refusal:
+            raise dist.on_every_rank(refusal)
+        return remove_stale_temporaries(self.work_dir) if self.rank == 0 else []
 
     def _amp_dtype(self, amp):
         if amp in (None, False):
@@ -217,6 +243,7 @@ class Runner:
             getattr(hook, stage)(self, **kwargs)
 
     # ------------------------------------------------------------------ training
+    @run_in_work_dir
     def train(self):
         started = time.perf_counter()
         self.train_dataloader = self.build_dataloader(self.cfg.train_dataloader, shuffle=True)
@@ -293,6 +320,7 @@ class Runner:
         self.call_hook('after_val', metrics=metrics)
         return metrics
 
+    @run_in_work_dir
     def test(self):
         if self.test_dataloader is None:
             self.test_dataloader = self.build_dataloader(self.cfg.test_dataloader)
@@ -420,9 +448,7 @@ class Runner:
             checkpoint = self.checkpoint_dict()
             self.call_hook('before_save_checkpoint', checkpoint=checkpoint)
             save_checkpoint(checkpoint, self.work_dir / filename)
-            latest = self.work_dir / 'last_checkpoint'
-            latest.with_suffix('.tmp').write_text(filename)
-            os.replace(latest.with_suffix('.tmp'), latest)
+            atomic_write(self.work_dir / 'last_checkpoint', lambda f: f.write(filename.encode()))
         dist.barrier()
         return self.work_dir / filename
 
@@ -439,7 +465,9 @@ class Runner:
         return checkpoint
 
     def resume(self, path=None):
-        """Restore everything: weights, optimizer, schedulers, scaler, progress, RNG, hook states.
+        """Restore everything: weights, optimizer, schedulers, scaler, progress, RNG, hook states;
+        the optimizer settings this run's config changed (a lower ``lr``) win, logged
+        (resume_overrides.py).
 
         With no ``path``, resume the work_dir's latest checkpoint; where there is none, warn and
         return False so that ``train`` starts a fresh run (as mmdetection does: ``--resume`` can
@@ -453,9 +481,14 @@ class Runner:
                 return False
             path = self.work_dir / latest.read_text().strip()
         checkpoint = self.load_checkpoint(path)
+        fresh_groups = [dict(group) for group in self.optimizer.param_groups]
         self.optimizer.load_state_dict(checkpoint['optimizer'])
         for (scheduler, _), state in zip(self.param_schedulers, checkpoint['param_schedulers']):
             scheduler.load_state_dict(state)
+        for key, old, new in apply_config_settings(self.optimizer, self.param_schedulers, fresh_groups,
+                                                   self.cfg.get('optim_wrapper', {}).get('optimizer', {})):
+            self.logger.info(f'optim_wrapper.optimizer.{key}: {old} (checkpoint) -> {new} (this '
+                             f"run's config, --cfg-options included)")
         if self.optim_step.scaler and checkpoint.get('scaler'):
             self.optim_step.scaler.load_state_dict(checkpoint['scaler'])
         self.progress = Progress.from_meta(checkpoint['meta'])

@@ -1,7 +1,23 @@
 """Periodic checkpoints (keep the last N), the best checkpoint by a metric, and the final one."""
+import re
+
 from ...errors import ConfigError
 from ...registry import HOOKS
 from .hook import Hook
+
+
+def periodic_checkpoints(work_dir, unit, before):
+    """``work_dir``'s ``{unit}_N.pth`` files (unit 'epoch' or 'iter') with N < ``before``, oldest
+    first.
+
+    The keep-last-N rotation reads the folder, not a list the hook kept: that list lost the
+    checkpoints written before a resume (the one resumed from was saved before it was listed), and
+    such a run ended with 10 checkpoints against ``max_keep_ckpts=3``. Files of a higher N are
+    those of a run resumed from an earlier checkpoint than its last; the run overwrites them as it
+    gets there, so they are left alone."""
+    pattern = re.compile(rf'{unit}_(\d+)\.pth')
+    found = [(int(m.group(1)), p) for p in work_dir.glob(f'{unit}_*.pth') if (m := pattern.fullmatch(p.name))]
+    return [p for n, p in sorted(found) if n < before]
 
 
 @HOOKS.register_module()
@@ -19,7 +35,7 @@ class CheckpointHook(Hook):
             raise ConfigError(f"CheckpointHook rule={rule!r}; use 'greater' or 'less'")
         self.interval, self.max_keep_ckpts, self.save_last = interval, max_keep_ckpts, save_last
         self.save_best, self.rule = save_best, rule
-        self.saved, self.best_score, self.best_file = [], None, None
+        self.best_score, self.best_file = None, None
         # What the run's closing line names: the metric (``save_best='auto'`` resolved) and the
         # epoch or iteration (as the run counts) of the best checkpoint.
         self.best_key = self.best_step = None
@@ -27,20 +43,18 @@ class CheckpointHook(Hook):
     def after_train_iter(self, runner, batch_idx, batch, outputs):
         if not runner.by_epoch and (self.every_n_train_iters(runner, self.interval) or
                                     (self.save_last and self.is_last_train_iter(runner))):
-            self._save_periodic(runner, f'iter_{runner.progress.iter}.pth')
+            self._save_periodic(runner, 'iter', runner.progress.iter)
 
     def after_train_epoch(self, runner):
         if runner.by_epoch and (self.every_n_epochs(runner, self.interval) or
                                 (self.save_last and self.is_last_train_epoch(runner))):
-            self._save_periodic(runner, f'epoch_{runner.progress.epoch}.pth')
+            self._save_periodic(runner, 'epoch', runner.progress.epoch)
 
-    def _save_periodic(self, runner, filename):
-        runner.save_checkpoint(filename)
-        if filename not in self.saved:
-            self.saved.append(filename)
-        while 0 < self.max_keep_ckpts < len(self.saved):
-            old = runner.work_dir / self.saved.pop(0)
-            if runner.rank == 0 and old.exists():
+    def _save_periodic(self, runner, unit, step):
+        runner.save_checkpoint(f'{unit}_{step}.pth')
+        if runner.rank == 0 and self.max_keep_ckpts > 0:
+            older = periodic_checkpoints(runner.work_dir, unit, before=step)
+            for old in older[:max(0, len(older) - (self.max_keep_ckpts - 1))]:   # this one is the Nth
                 old.unlink()
 
     def after_val(self, runner, metrics):
@@ -66,10 +80,9 @@ class CheckpointHook(Hook):
         runner.logger.info(f'best {key} = {score:.4f}: saved {self.best_file}')
 
     def state_dict(self):
-        return dict(saved=list(self.saved), best_score=self.best_score, best_file=self.best_file,
+        return dict(best_score=self.best_score, best_file=self.best_file,
                     best_key=self.best_key, best_step=self.best_step)
 
     def load_state_dict(self, state):
-        self.saved = list(state.get('saved', []))
         self.best_score, self.best_file = state.get('best_score'), state.get('best_file')
         self.best_key, self.best_step = state.get('best_key', self.save_best), state.get('best_step')

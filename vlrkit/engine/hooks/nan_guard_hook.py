@@ -26,5 +26,6 @@ class NaNGuardHook(Hook):
         path = runner.save_checkpoint(f'last_good_iter_{done}.pth')
         raise NonFiniteLossError(
             f'non-finite loss at iteration {done + 1} ({bad}). The weights before this step '
-            f'are saved in {path}; lower the learning rate or set optim_wrapper.clip_grad, then '
-            f'resume with --resume {path}')
+            f'are saved in {path}; resume with --resume {path} and a lower learning rate '
+            f'(--cfg-options optim_wrapper.optimizer.lr=..., which the resume applies) or '
+            f'optim_wrapper.clip_grad=dict(max_norm=...)')
