@@ -15,6 +15,9 @@ from torch.utils.data import DataLoader, DistributedSampler
 from ..registry import DATASETS
 from ..structures import collate
 
+# DataLoader arguments build_dataloader sets itself; a loader config takes `dataset` and the others.
+SET_BY_BUILDER = ('sampler', 'batch_sampler', 'collate_fn', 'worker_init_fn')
+
 
 class ResumableSampler(DistributedSampler):
     """DistributedSampler (also for one process) that can skip the batches a resumed run already saw."""

@@ -11,9 +11,12 @@ resumes by retrying that batch, and an unguarded run does one more iteration to 
 import dataclasses
 import time
 
+from ..config import Setting
 from ..errors import ConfigError
 
-TRAIN_CFG_KEYS = ('by_epoch', 'max_epochs', 'max_iters', 'val_interval')
+# What train_cfg takes; config.py checks a config against it when it loads.
+TRAIN_CFG_KEYS = dict(by_epoch=Setting(bool), max_epochs=Setting(int, minimum=1, optional=True),
+                      max_iters=Setting(int, minimum=1, optional=True), val_interval=Setting(int, minimum=0))
 
 
 @dataclasses.dataclass(frozen=True)
