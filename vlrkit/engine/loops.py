@@ -11,7 +11,7 @@ resumes by retrying that batch, and an unguarded run does one more iteration to 
 import dataclasses
 import time
 
-from ..config import Setting
+from ..config import Setting, setting_problems
 from ..errors import ConfigError
 
 # What train_cfg takes; config.py checks a config against it when it loads.
@@ -48,9 +48,8 @@ class TrainLoop:
     """
 
     def __init__(self, runner, dataloader, train_cfg):
-        unknown = sorted(set(train_cfg) - set(TRAIN_CFG_KEYS))
-        if unknown:
-            raise ConfigError(f'train_cfg has unknown keys {unknown}; it takes {", ".join(TRAIN_CFG_KEYS)}')
+        for _, problem in setting_problems(train_cfg, Setting(dict, keys=TRAIN_CFG_KEYS), 'train_cfg'):
+            raise ConfigError(problem)     # a Config not read by load_config, which checks it
         by_epoch = train_cfg.get('by_epoch', True)
         length = 'max_epochs' if by_epoch else 'max_iters'
         if train_cfg.get(length) is None:
