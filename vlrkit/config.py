@@ -108,7 +108,10 @@ def load_config(path, cfg_options=None):
     check_sections(cfg, path)
     if cfg_options:
         check_override_keys(cfg, cfg_options, path)
-        cfg.merge_from_dict(cfg_options)
+        try:
+            cfg.merge_from_dict(cfg_options)
+        except (TypeError, KeyError, ValueError) as err:    # e.g. a key below a number
+            raise ConfigError(f'--cfg-options (on {path}): {err.args[0] if err.args else err}') from None
         check_sections(cfg, path, cfg_options)
     return cfg
 
@@ -346,7 +349,8 @@ def setting_problems(value, setting, key):
 
 
 def _a(value):
-    return f'a {type(value).__name__}'
+    name = type(value).__name__
+    return f'{"an" if name[0] in "aeiou" else "a"} {name}'
 
 
 def _did_you_mean(word, known):
@@ -372,9 +376,9 @@ def signature_settings(func, skip=()):
             parts = [part.strip() for part in annotation.split('|')]
         else:
             parts = list(getattr(annotation, '__args__', None) or [annotation])
-        kinds = [_PLAIN_TYPES.get(part) for part in parts]
-        kind = object if param.annotation is param.empty or None in kinds else \
-            tuple(k for k in kinds if k is not type(None))
+        kinds = [_PLAIN_TYPES.get(part) for part in parts]     # None: not a plain type
+        plain = tuple(k for k in kinds if k is not type(None))
+        kind = object if None in kinds or not plain else plain
         settings[name] = Setting(kind, optional=type(None) in kinds or param.default is None,
                                  required=param.default is param.empty)
     return settings

@@ -44,7 +44,7 @@ def test_an_unknown_key_from_cfg_options_names_the_option(tmp_path):
     ("train_cfg = dict(max_epochs='2')\n",
      "train_cfg.max_epochs='2' is a str; train_cfg.max_epochs takes None or an integer >= 1"),
     ('train_cfg = dict(max_epochs=0)\n', 'train_cfg.max_epochs=0; train_cfg.max_epochs takes None or an integer >= 1'),
-    ('train_cfg = dict(by_epoch=1)\n', 'train_cfg.by_epoch=1 is a int; train_cfg.by_epoch takes True or False'),
+    ('train_cfg = dict(by_epoch=1)\n', 'train_cfg.by_epoch=1 is an int; train_cfg.by_epoch takes True or False'),
     ("env_cfg = dict(seed='0')\n", "env_cfg.seed='0' is a str; env_cfg.seed takes an integer"),
     ('env_cfg = dict(sed=1)\n', "env_cfg has no setting 'sed' (did you mean 'seed'?)"),
     ('optim_wrapper = dict(accumulative_counts=0)\n', 'optim_wrapper.accumulative_counts=0; '),
@@ -77,6 +77,17 @@ def test_a_config_without_a_model_names_the_file(tmp_path):
                                                   f"work_dir = '{tmp_path / 'work'}'\n")
     with pytest.raises(ConfigError, match=f"^{path}: no 'model'; the Runner needs it"):
         Runner(load_config(path))
+
+
+@pytest.mark.parametrize('tool', ['train', 'test'])
+def test_the_tools_name_the_file_of_a_config_without_a_model(tool, tmp_path, capsys):
+    from vlrkit.tools import test as test_tool, train as train_tool
+    path = write_config(tmp_path / 'no_model.py', 'train_cfg = dict(max_epochs=2)\n')
+    argv = [str(path), '--work-dir', str(tmp_path / 'work')]
+    with pytest.raises(SystemExit) as exit_:
+        train_tool.main(argv) if tool == 'train' else test_tool.main([*argv, str(tmp_path / 'no.pth')])
+    assert exit_.value.code == 2
+    assert f"vlrkit: error: ConfigError: {path}: no 'model'" in capsys.readouterr().err
 
 
 def test_a_typo_in_a_component_argument_names_the_class_and_the_nearest_argument():
