@@ -35,10 +35,10 @@ def check_arguments(obj_cls, cfg, registry_name):
     for key in cfg:
         if key not in names and key not in ('type', '_scope_'):
             close = difflib.get_close_matches(key, names, n=1, cutoff=0.6)
-            hint = f'; did you mean {close[0]!r}?' if close else ''
+            hint = f' (did you mean {close[0]!r}?)' if close else ''
             raise UnknownArgumentError(
-                f"type={cfg['type']!r} ({registry_name!r} registry) takes no argument {key!r}{hint} "
-                f"Its arguments: {', '.join(names)}. Fix the key in your config.")
+                f"type={cfg['type']!r} ({registry_name!r} registry) takes no argument {key!r}{hint}; "
+                f"its arguments are {', '.join(names)}. Fix the key in your config.")
 
 
 def build_with_suggestions(cfg, registry, default_args=None):

@@ -92,11 +92,21 @@ def test_the_tools_name_the_file_of_a_config_without_a_model(tool, tmp_path, cap
 
 def test_a_typo_in_a_component_argument_names_the_class_and_the_nearest_argument():
     with pytest.raises(ConfigError, match=r"type='CheckpointHook' \('hook' registry\) takes no argument "
-                                          r"'max_keep_ckpt'; did you mean 'max_keep_ckpts'\?"):
+                                          r"'max_keep_ckpt' \(did you mean 'max_keep_ckpts'\?\); its arguments are interval, "):
         HOOKS.build(dict(type='CheckpointHook', max_keep_ckpt=1))
-    with pytest.raises(ConfigError, match="takes no argument 'nonlinearty'; did you mean 'nonlinearity'"):
+    with pytest.raises(ConfigError, match="takes no argument 'nonlinearty' \\(did you mean 'nonlinearity'"):
         MODELS.build(dict(type='ImageClassifier', backbone=dict(type='SimpleCNN', nonlinearty='tanh'),
                           head=dict(type='LinearClsHead', in_channels=128, num_classes=10)))
+
+
+def test_train_py_prints_a_component_argument_typo_on_one_line(tmp_path, capsys):
+    from vlrkit.tools import train as train_tool
+    path = child(tmp_path, 'default_hooks = dict(checkpoint=dict(max_keep_ckpt=1))\n')
+    with pytest.raises(SystemExit) as exit_:
+        train_tool.main([str(path), '--work-dir', str(tmp_path / 'work')])
+    assert exit_.value.code == 2
+    assert ("vlrkit: error: UnknownArgumentError: type='CheckpointHook' ('hook' registry) takes no "
+            "argument 'max_keep_ckpt' (did you mean 'max_keep_ckpts'?)") in capsys.readouterr().err
 
 
 # --- the schemas are the code's: each declared list is checked against what the code reads
