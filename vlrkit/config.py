@@ -274,9 +274,10 @@ class Setting:
     ``kind`` is a type or a tuple of types (``int`` excludes ``bool``; ``float`` takes an ``int``);
     ``optional``: ``None`` is allowed (the reader's default). A dict value is checked against
     ``keys`` (any other key is a typo), its ``values`` (a name -> component table such as
-    ``default_hooks``) or, ``built``, is a component a registry builds from its ``type`` (its other
-    keys are the class's arguments, checked when it is built). A list (or one dict standing for a
-    list of one) is checked item by item against ``items``.
+    ``default_hooks``) or, ``built``, is a component a registry builds from its ``type``: with
+    ``registry``, its other keys are checked against the class's arguments here already (less
+    ``extras``, the keys its reader takes out before building), else when it is built. A list (or
+    one dict standing for a list of one) is checked item by item against ``items``.
     """
 
     kind: object = object
@@ -287,6 +288,8 @@ class Setting:
     values: 'Setting' = None
     items: 'Setting' = None
     built: bool = False
+    registry: object = None
+    extras: tuple = ()
 
     def expects(self):
         """The accepted values in words: 'an integer >= 1', 'None or True/False', ..."""
@@ -328,6 +331,8 @@ def setting_problems(value, setting, key):
     if setting.built and 'type' not in value:
         yield key, (f"{key} has no 'type', so nothing can build it; name the class to build, e.g. "
                     f"{key}=dict(type='...', ...)")
+    elif setting.registry is not None:
+        yield from _argument_problems(value, setting, key)
     if setting.values is not None:
         for name, entry in value.items():
             if setting.values.built and isinstance(entry, dict) and 'type' not in entry:
@@ -346,6 +351,20 @@ def setting_problems(value, setting, key):
         for name, wanted in setting.keys.items():
             if wanted.required and name not in value:
                 yield key, f'{key} needs {name!r} ({wanted.expects()})'
+
+
+def _argument_problems(value, setting, key):
+    """The registry's own argument check (``check_arguments``), run at load time so that it names
+    the file; an unknown ``type`` is left to the build, which lists the registered ones."""
+    from .registry import UnknownArgumentError, check_arguments
+    cls = setting.registry.get(value['type']) if isinstance(value['type'], str) else value['type']
+    if cls is None:
+        return
+    try:
+        check_arguments(cls, {k: v for k, v in value.items() if k not in setting.extras},
+                        setting.registry.name)
+    except UnknownArgumentError as err:
+        yield key, f'{key}: {err.args[0]}'
 
 
 def _a(value):
@@ -389,22 +408,25 @@ def section_settings():
     from torch.utils.data import DataLoader
 
     from .engine import dataloader, loops, optim, runner
-    component = Setting(dict, built=True)
-    components = Setting((dict, list, tuple), optional=True, items=component)   # one, or a list
-    loader_keys = {'dataset': Setting(dict, required=True, built=True),
+    from .registry import DATASETS, EVALUATORS, HOOKS, MODELS, PARAM_SCHEDULERS
+    evaluators = Setting((dict, list, tuple), optional=True, items=Setting(dict, built=True, registry=EVALUATORS))
+    # Runner._build_hooks takes out `priority`, build_param_schedulers `by_epoch`, before building.
+    hook = Setting(dict, built=True, registry=HOOKS, extras=('priority',))
+    scheduler = Setting(dict, built=True, registry=PARAM_SCHEDULERS, extras=('by_epoch',))
+    loader_keys = {'dataset': Setting(dict, required=True, built=True, registry=DATASETS),
                    **signature_settings(DataLoader.__init__, skip=('self', 'dataset', *dataloader.SET_BY_BUILDER))}
     loader = Setting(dict, keys=loader_keys)
     return {
-        'model': component,
+        'model': Setting(dict, built=True, registry=MODELS),
         'train_cfg': Setting(dict, keys=loops.TRAIN_CFG_KEYS),
         'env_cfg': Setting(dict, keys=runner.ENV_CFG_KEYS),
         'optim_wrapper': Setting(dict, keys=optim.OPTIM_WRAPPER_KEYS),
-        'param_scheduler': components,
-        'default_hooks': Setting(dict, values=Setting(dict, optional=True, built=True)),
-        'custom_hooks': Setting((list, tuple), items=component),
+        'param_scheduler': Setting((dict, list, tuple), optional=True, items=scheduler),
+        'default_hooks': Setting(dict, values=dataclasses.replace(hook, optional=True)),
+        'custom_hooks': Setting((list, tuple), items=hook),
         'train_dataloader': loader, 'test_dataloader': loader,
         'val_dataloader': dataclasses.replace(loader, optional=True),
-        'val_evaluator': components, 'test_evaluator': components,
+        'val_evaluator': evaluators, 'test_evaluator': evaluators,
     }
 
 

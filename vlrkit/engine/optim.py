@@ -16,7 +16,7 @@ from ..registry import OPTIMIZERS, PARAM_SCHEDULERS
 # What optim_wrapper takes: the optimizer built here, then OptimStep's arguments of the same names
 # (clip_grad: clip_grad_norm_'s keyword arguments); config.py checks a config against it.
 OPTIM_WRAPPER_KEYS = dict(
-    optimizer=Setting(dict, required=True, built=True), accumulative_counts=Setting(int, minimum=1),
+    optimizer=Setting(dict, required=True, built=True, registry=OPTIMIZERS), accumulative_counts=Setting(int, minimum=1),
     clip_grad=Setting(dict, optional=True, keys=signature_settings(clip_grad_norm_, skip=('parameters',))))
 
 
