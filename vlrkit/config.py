@@ -249,12 +249,10 @@ def check_override_keys(cfg, cfg_options, path):
             if part.isdigit() and isinstance(node, (list, tuple)):
                 if int(part) >= len(node):
                     where = '.'.join(parts[:depth])
-                    raise ConfigError(f'--cfg-options {dotted}: {where} in {path} is a list of '
-                                      f'{len(node)}, so index {part} is out of range; use an index '
-                                      f'from 0 to {len(node) - 1}, or replace the whole list '
-                                      f'({where}=[...])' if node else
-                                      f'--cfg-options {dotted}: {where} in {path} is an empty list; '
-                                      f'set the whole list instead ({where}=[...])')
+                    what = (f'is a list of {len(node)}, so index {part} is out of range; use an index '
+                            f'from 0 to {len(node) - 1}, or' if node else 'is an empty list;')
+                    raise ConfigError(f'--cfg-options {dotted}: {where} in {path} {what} replace the '
+                                      f'whole list ({where}=[...])')
                 node = node[int(part)]
                 continue
             close = difflib.get_close_matches(part, siblings, n=1, cutoff=0.8)
