@@ -2,21 +2,30 @@
 
 mmengine already does ``_base_`` inheritance; what it does not do is tell a user that
 ``train_cfg.max_iter`` is not a key (it silently adds it). Typos are the commonest config bug, so
-top-level keys and overridden keys are checked against the known ones here.
+top-level keys and overridden keys are checked against the known ones here, and the sections the
+Runner reads are checked against the ``Setting`` schemas their readers declare (``check_sections``).
+
+A ``.py`` config is code and runs when loaded; a ``.yaml``/``.json`` config is data and is read
+with YAML's safe loader (``SafeYamlHandler``), so a tag such as ``!!python/object/apply`` is
+refused instead of executed.
 
 ``vlrkit::fcos/fcos_r18_fpn_demo.py`` names a config shipped with vlrkit (``packaged_configs_dir``),
 so an installed vlrkit trains from any directory without a clone.
 """
 import ast
+import dataclasses
 import difflib
 import importlib
+import inspect
 import io
 import sys
 import tokenize
 import warnings
 from pathlib import Path
 
+import yaml
 from mmengine.config import Config
+from mmengine.fileio.handlers import YamlHandler, register_handler
 
 from .errors import ConfigError  # noqa: F401  (re-exported: vlrkit.config.ConfigError)
 
@@ -85,14 +94,38 @@ def load_config(path, cfg_options=None):
                           f'directory, usually the repository root)')
     try:
         cfg = Config.fromfile(str(path), import_custom_modules=False)
+    except yaml.YAMLError as err:
+        mark = getattr(err, 'problem_mark', None)
+        line = f', line {mark.line + 1}' if mark else ''
+        raise ConfigError(f'{path}{line}: {getattr(err, "problem", None) or err}. A YAML or JSON '
+                          f'config is data, read with the safe loader: a tag that builds a Python '
+                          f'object (!!python/...) is refused, not run; write a .py config for '
+                          f'anything that needs code') from None
     except (ImportError, SyntaxError, KeyError, TypeError, ValueError) as err:
         raise ConfigError(f'{path}: {type(err).__name__}: {err}') from err
     import_custom_modules(cfg, path)
     check_top_level_keys(cfg, path)
+    check_sections(cfg, path)
     if cfg_options:
         check_override_keys(cfg, cfg_options, path)
-        cfg.merge_from_dict(cfg_options)
+        try:
+            cfg.merge_from_dict(cfg_options)
+        except (TypeError, KeyError, ValueError) as err:    # e.g. a key below a number
+            raise ConfigError(f'--cfg-options (on {path}): {err.args[0] if err.args else err}') from None
+        check_sections(cfg, path, cfg_options)
     return cfg
+
+
+@register_handler(['yaml', 'yml'])
+class SafeYamlHandler(YamlHandler):
+    """mmengine reads YAML (a config and every YAML ``_base_``) with PyYAML's full ``Loader``, whose
+    ``!!python/object/apply:os.system`` runs a command while the file loads. A data format must
+    not be code: vlrkit registers this handler for ``.yaml``/``.yml`` in mmengine's file-handler
+    table, so ``Config.fromfile`` and ``mmengine.load`` read YAML with the safe loader instead."""
+
+    def load_from_fileobj(self, file, **kwargs):
+        kwargs['Loader'] = getattr(yaml, 'CSafeLoader', yaml.SafeLoader)
+        return yaml.load(file, **kwargs)
 
 
 def import_custom_modules(cfg, path):
@@ -214,6 +247,12 @@ def check_override_keys(cfg, cfg_options, path):
                 node = node[part]
                 continue
             if part.isdigit() and isinstance(node, (list, tuple)):
+                if int(part) >= len(node):
+                    where = '.'.join(parts[:depth])
+                    what = (f'is a list of {len(node)}, so index {part} is out of range; use an index '
+                            f'from 0 to {len(node) - 1}, or' if node else 'is an empty list;')
+                    raise ConfigError(f'--cfg-options {dotted}: {where} in {path} {what} replace the '
+                                      f'whole list ({where}=[...])')
                 node = node[int(part)]
                 continue
             close = difflib.get_close_matches(part, siblings, n=1, cutoff=0.8)
@@ -222,6 +261,196 @@ def check_override_keys(cfg, cfg_options, path):
                 raise ConfigError(f'--cfg-options {dotted}: {part!r} is not a key of {where} in '
                                   f'{path}; did you mean {close[0]!r}?')
             break
+
+
+@dataclasses.dataclass(frozen=True)
+class Setting:
+    """What one config key takes, declared next to the code that reads it (``TRAIN_CFG_KEYS`` in
+    engine/loops.py, ``ENV_CFG_KEYS`` in engine/runner.py, ...), so a typo or a wrong type stops
+    the run when the config loads, naming the key, instead of deep inside training.
+
+    ``kind`` is a type or a tuple of types (``int`` excludes ``bool``; ``float`` takes an ``int``);
+    ``optional``: ``None`` is allowed (the reader's default). A dict value is checked against
+    ``keys`` (any other key is a typo), its ``values`` (a name -> component table such as
+    ``default_hooks``) or, ``built``, is a component a registry builds from its ``type``: with
+    ``registry``, its other keys are checked against the class's arguments here already (less
+    ``extras``, the keys its reader takes out before building), else when it is built. A list (or
+    one dict standing for a list of one) is checked item by item against ``items``.
+    """
+
+    kind: object = object
+    minimum: float = None
+    optional: bool = False
+    required: bool = False
+    keys: dict = None
+    values: 'Setting' = None
+    items: 'Setting' = None
+    built: bool = False
+    registry: object = None
+    extras: tuple = ()
+
+    def expects(self):
+        """The accepted values in words: 'an integer >= 1', 'None or True/False', ..."""
+        kinds = self.kind if isinstance(self.kind, tuple) else (self.kind,)
+        words = [_KIND_WORDS.get(k, f'a {k.__name__}') for k in kinds if k is not object]
+        text = ' or '.join(words) or 'any value'
+        if self.minimum is not None:
+            text += f' >= {self.minimum}'
+        return f'None or {text}' if self.optional else text
+
+
+_KIND_WORDS = {int: 'an integer', float: 'a number', bool: 'True or False', str: 'a string',
+               dict: 'a dict', list: 'a list', tuple: 'a tuple'}
+
+
+def _is_kind(value, kind):
+    kinds = kind if isinstance(kind, tuple) else (kind,)
+    if object in kinds:
+        return True
+    if isinstance(value, bool):
+        return bool in kinds
+    return isinstance(value, kinds) or (float in kinds and isinstance(value, int))
+
+
+def setting_problems(value, setting, key):
+    """``(dotted key, message)`` for each way ``value`` breaks ``setting``; nothing when it fits."""
+    if value is None and setting.optional:
+        return
+    if not _is_kind(value, setting.kind):
+        yield key, f'{key}={value!r} is {_a(value)}; {key} takes {setting.expects()}'
+        return
+    if setting.minimum is not None and value < setting.minimum:
+        yield key, f'{key}={value!r}; {key} takes {setting.expects()}'
+    if setting.items is not None:
+        for i, item in enumerate([value] if isinstance(value, dict) else value):
+            yield from setting_problems(item, setting.items, key if isinstance(value, dict) else f'{key}.{i}')
+    if not isinstance(value, dict):
+        return
+    if setting.built and 'type' not in value:
+        yield key, (f"{key} has no 'type', so nothing can build it; name the class to build, e.g. "
+                    f"{key}=dict(type='...', ...)")
+    elif setting.registry is not None:
+        yield from _argument_problems(value, setting, key)
+    if setting.values is not None:
+        for name, entry in value.items():
+            if setting.values.built and isinstance(entry, dict) and 'type' not in entry:
+                typed = [n for n, e in value.items() if isinstance(e, dict) and 'type' in e]
+                yield f'{key}.{name}', (f"{key}.{name} has no 'type', so it is no {key} entry of "
+                                        f"its own{_did_you_mean(name, typed)}")
+            else:
+                yield from setting_problems(entry, setting.values, f'{key}.{name}')
+    if setting.keys is not None:
+        for name, entry in value.items():
+            if name in setting.keys:
+                yield from setting_problems(entry, setting.keys[name], f'{key}.{name}')
+            elif not str(name).startswith('_'):
+                yield f'{key}.{name}', (f'{key} has no setting {name!r}{_did_you_mean(name, setting.keys)}; '
+                                        f'it takes {", ".join(setting.keys)}')
+        for name, wanted in setting.keys.items():
+            if wanted.required and name not in value:
+                yield key, f'{key} needs {name!r} ({wanted.expects()})'
+
+
+def _argument_problems(value, setting, key):
+    """The registry's own argument check (``check_arguments``), run at load time so that it names
+    the file; an unknown ``type`` is left to the build, which lists the registered ones."""
+    from .registry import UnknownArgumentError, check_arguments
+    cls = setting.registry.get(value['type']) if isinstance(value['type'], str) else value['type']
+    if cls is None:
+        return
+    try:
+        check_arguments(cls, {k: v for k, v in value.items() if k not in setting.extras},
+                        setting.registry.name)
+    except UnknownArgumentError as err:
+        yield key, f'{key}: {err.args[0]}'
+
+
+def _a(value):
+    name = type(value).__name__
+    return f'{"an" if name[0] in "aeiou" else "a"} {name}'
+
+
+def _did_you_mean(word, known):
+    close = difflib.get_close_matches(str(word), list(known), n=1, cutoff=0.6)
+    return f' (did you mean {close[0]!r}?)' if close else ''
+
+
+_PLAIN_TYPES = {'int': int, 'float': float, 'bool': bool, 'str': str, 'None': type(None),
+                int: int, float: float, bool: bool, str: str, type(None): type(None)}
+
+
+def signature_settings(func, skip=()):
+    """A ``Setting`` per keyword argument of ``func``: required where it has no default, typed
+    where its annotation is plain (``int``, ``'bool | None'``, ``Optional[float]``). So a dict of
+    a function's keyword arguments (a DataLoader's, ``clip_grad_norm_``'s) is checked against the
+    function itself, with no second list to keep in step."""
+    settings = {}
+    for name, param in inspect.signature(func).parameters.items():
+        if name in skip or param.kind in (param.VAR_POSITIONAL, param.VAR_KEYWORD):
+            continue
+        annotation = param.annotation
+        if isinstance(annotation, str):
+            parts = [part.strip() for part in annotation.split('|')]
+        else:
+            parts = list(getattr(annotation, '__args__', None) or [annotation])
+        kinds = [_PLAIN_TYPES.get(part) for part in parts]     # None: not a plain type
+        plain = tuple(k for k in kinds if k is not type(None))
+        kind = object if None in kinds or not plain else plain
+        settings[name] = Setting(kind, optional=type(None) in kinds or param.default is None,
+                                 required=param.default is param.empty)
+    return settings
+
+
+def section_settings():
+    """The ``Setting`` of every top-level section the Runner reads, taken from its readers."""
+    from torch.utils.data import DataLoader
+
+    from .engine import dataloader, loops, optim, runner
+    from .registry import DATASETS, EVALUATORS, HOOKS, MODELS, PARAM_SCHEDULERS
+    evaluators = Setting((dict, list, tuple), optional=True, items=Setting(dict, built=True, registry=EVALUATORS))
+    # Runner._build_hooks takes out `priority`, build_param_schedulers `by_epoch`, before building.
+    hook = Setting(dict, built=True, registry=HOOKS, extras=('priority',))
+    scheduler = Setting(dict, built=True, registry=PARAM_SCHEDULERS, extras=('by_epoch',))
+    loader_keys = {'dataset': Setting(dict, required=True, built=True, registry=DATASETS),
+                   **signature_settings(DataLoader.__init__, skip=('self', 'dataset', *dataloader.SET_BY_BUILDER))}
+    loader = Setting(dict, keys=loader_keys)
+    return {
+        'model': Setting(dict, built=True, registry=MODELS),
+        'train_cfg': Setting(dict, keys=loops.TRAIN_CFG_KEYS),
+        'val_cfg': Setting(dict, optional=True, keys=loops.EVAL_CFG_KEYS),
+        'test_cfg': Setting(dict, optional=True, keys=loops.EVAL_CFG_KEYS),
+        'env_cfg': Setting(dict, keys=runner.ENV_CFG_KEYS),
+        'optim_wrapper': Setting(dict, keys=optim.OPTIM_WRAPPER_KEYS),
+        'param_scheduler': Setting((dict, list, tuple), optional=True, items=scheduler),
+        'default_hooks': Setting(dict, values=dataclasses.replace(hook, optional=True)),
+        'custom_hooks': Setting((list, tuple), items=hook),
+        'train_dataloader': loader, 'test_dataloader': loader,
+        'val_dataloader': dataclasses.replace(loader, optional=True),
+        'val_evaluator': evaluators, 'test_evaluator': evaluators,
+    }
+
+
+def check_sections(cfg, path, cfg_options=None):
+    """Check every section the Runner reads against ``section_settings``; the first problem is a
+    ConfigError naming the config file, or the ``--cfg-options`` entry that set the key."""
+    for section, setting in section_settings().items():
+        if section not in cfg:
+            continue
+        for key, message in setting_problems(cfg[section], setting, section):
+            option = next((o for o in cfg_options or () if o == key or key.startswith(f'{o}.')
+                           or o.startswith(f'{key}.')), None)
+            where = f'--cfg-options {option}={cfg_options[option]!r} (on {path})' if option else str(path)
+            raise ConfigError(f'{where}: {message}')
+
+
+def require_keys(cfg, keys, reader):
+    """Stop with the file and the missing top-level key when ``reader`` needs it and it is absent."""
+    for key in keys:
+        if cfg.get(key) is None:
+            present = [k for k in cfg.keys() if not k.startswith('_')]
+            raise ConfigError(f'{cfg.filename or "the config"}: no {key!r}{_did_you_mean(key, present)}; '
+                              f'{reader} needs it (inherit a base config that sets it, or set {key} '
+                              f'= ... in the file)')
 
 
 def config_text(cfg):

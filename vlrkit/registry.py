@@ -18,6 +18,29 @@ class UnknownTypeError(ConfigError, KeyError):
     """A config names a ``type`` no registry knows; a KeyError too, as a failed lookup always was."""
 
 
+class UnknownArgumentError(ConfigError, TypeError):
+    """A component dict names an argument its class does not take; a TypeError too, as the call was."""
+
+
+def check_arguments(obj_cls, cfg, registry_name):
+    """Each key of a component dict must be an argument of the class it builds (unless the class
+    takes ``**kwargs``): ``max_keep_ckpt`` names the nearest argument, not a TypeError traceback."""
+    try:
+        params = inspect.signature(obj_cls).parameters
+    except (TypeError, ValueError):        # no signature to read (a builtin): the call decides
+        return
+    if any(p.kind is p.VAR_KEYWORD for p in params.values()):
+        return
+    names = [n for n, p in params.items() if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
+    for key in cfg:
+        if key not in names and key not in ('type', '_scope_'):
+            close = difflib.get_close_matches(key, names, n=1, cutoff=0.6)
+            hint = f' (did you mean {close[0]!r}?)' if close else ''
+            raise UnknownArgumentError(
+                f"type={cfg['type']!r} ({registry_name!r} registry) takes no argument {key!r}{hint}; "
+                f"its arguments are {', '.join(names)}. Fix the key in your config.")
+
+
 def build_with_suggestions(cfg, registry, default_args=None):
     """Build like mmengine, but an unknown ``type`` names the closest registered types.
 
@@ -33,6 +56,8 @@ def build_with_suggestions(cfg, registry, default_args=None):
             f"type={obj_type!r} is not registered in vlrkit's {registry.name!r} registry; {hint}"
             f"registered: {', '.join(known)}. Check the spelling in your config, or import the "
             f"module that registers it with custom_imports=dict(imports=['your.module']).")
+    if obj_type is not None:
+        check_arguments(registry.get(obj_type) if isinstance(obj_type, str) else obj_type, cfg, registry.name)
     return build_from_cfg(cfg, registry, default_args)
 
 

@@ -75,3 +75,14 @@ def test_every_documented_cfg_option_parses():
     assert ('fcos.md', TWO_EVALUATORS) in documented and len(documented) > 8
     for name, option in documented:
         assert '=' in option and parse_cfg_options([option]), (name, option)
+
+
+@pytest.mark.parametrize('option, message', [
+    ('param_scheduler.5.gamma', 'param_scheduler in configs/simple_cnn/simple_cnn_digits.py is a list of 1, '
+                                'so index 5 is out of range; use an index from 0 to 0'),
+    ('custom_hooks.0.type', 'custom_hooks in configs/simple_cnn/simple_cnn_digits.py is an empty list'),
+])
+def test_a_list_index_past_the_end_names_the_option_and_the_indices_there_are(option, message):
+    # It was an IndexError traceback from check_override_keys.
+    with pytest.raises(ConfigError, match=re.escape(f'--cfg-options {option}: {message}')):
+        load_config('configs/simple_cnn/simple_cnn_digits.py', cfg_options={option: 0.5})

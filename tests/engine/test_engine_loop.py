@@ -129,7 +129,7 @@ def test_optim_step_clips_and_reports_the_norm_before_clipping():
 
 def test_train_cfg_mistakes_are_config_errors(tmp_path):
     from vlrkit.errors import ConfigError
-    with pytest.raises(ConfigError, match=r"unknown keys \['max_iter'\]"):
+    with pytest.raises(ConfigError, match=r"no setting 'max_iter' \(did you mean 'max_iters'\?\)"):
         Runner.from_cfg(small_digits(tmp_path / 'a', **{'train_cfg.max_iter': 5})).train()
     with pytest.raises(ConfigError, match='by_epoch=False needs max_iters'):
         Runner.from_cfg(small_digits(tmp_path / 'b', train_cfg=dict(_delete_=True, by_epoch=False))).train()

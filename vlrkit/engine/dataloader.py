@@ -23,6 +23,8 @@ from ..structures import collate
 
 # Where a dataset says its files are, for the empty-dataset message (the first attribute it has).
 SOURCE_ATTRS = ('split_file', 'ann_file', 'split_dir', 'data_root', 'root')
+# DataLoader arguments build_dataloader sets itself; a loader config takes `dataset` and the others.
+SET_BY_BUILDER = ('sampler', 'batch_sampler', 'collate_fn', 'worker_init_fn')
 
 
 class ResumableSampler(DistributedSampler):

@@ -19,19 +19,21 @@ import time
 import torch
 
 from .. import dist
+from ..config import Setting, setting_problems
 from ..errors import ConfigError
 
-TRAIN_CFG_KEYS = ('by_epoch', 'max_epochs', 'max_iters', 'val_interval', 'train_eval_interval')
-EVAL_CFG_KEYS = ('compute_loss',)
+# What train_cfg and val_cfg / test_cfg take; config.py checks a config against them when it loads.
+TRAIN_CFG_KEYS = dict(by_epoch=Setting(bool), max_epochs=Setting(int, minimum=1, optional=True),
+                      max_iters=Setting(int, minimum=1, optional=True), val_interval=Setting(int, minimum=0),
+                      train_eval_interval=Setting(int, minimum=0))
+EVAL_CFG_KEYS = dict(compute_loss=Setting(bool))
 
 
 def eval_cfg(value, key):
     """The config's ``val_cfg`` / ``test_cfg`` (``value``, named ``key``) as a dict, keys checked."""
     value = dict(value or {})
-    unknown = sorted(set(value) - set(EVAL_CFG_KEYS))
-    if unknown:
-        raise ConfigError(f'{key} has unknown keys {unknown}; it takes {", ".join(EVAL_CFG_KEYS)}, '
-                          f'e.g. {key} = dict(compute_loss=True)')
+    for _, problem in setting_problems(value, Setting(dict, keys=EVAL_CFG_KEYS), key):
+        raise ConfigError(f'{problem}; e.g. {key} = dict(compute_loss=True)')
     return value
 
 
@@ -66,9 +68,8 @@ class TrainLoop:
     """
 
     def __init__(self, runner, dataloader, train_cfg):
-        unknown = sorted(set(train_cfg) - set(TRAIN_CFG_KEYS))
-        if unknown:
-            raise ConfigError(f'train_cfg has unknown keys {unknown}; it takes {", ".join(TRAIN_CFG_KEYS)}')
+        for _, problem in setting_problems(train_cfg, Setting(dict, keys=TRAIN_CFG_KEYS), 'train_cfg'):
+            raise ConfigError(problem)     # a Config not read by load_config, which checks it
         by_epoch = train_cfg.get('by_epoch', True)
         length = 'max_epochs' if by_epoch else 'max_iters'
         if train_cfg.get(length) is None:

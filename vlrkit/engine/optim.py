@@ -7,8 +7,17 @@ a MultiStepLR decay.
 """
 import copy
 
+from torch.nn.utils import clip_grad_norm_
+
+from ..config import Setting, signature_settings
 from ..errors import ConfigError
 from ..registry import OPTIMIZERS, PARAM_SCHEDULERS
+
+# What optim_wrapper takes: the optimizer built here, then OptimStep's arguments of the same names
+# (clip_grad: clip_grad_norm_'s keyword arguments); config.py checks a config against it.
+OPTIM_WRAPPER_KEYS = dict(
+    optimizer=Setting(dict, required=True, built=True, registry=OPTIMIZERS), accumulative_counts=Setting(int, minimum=1),
+    clip_grad=Setting(dict, optional=True, keys=signature_settings(clip_grad_norm_, skip=('parameters',))))
 
 
 def build_optimizer(model, optim_wrapper_cfg):

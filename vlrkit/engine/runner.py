@@ -19,7 +19,7 @@ import torch
 from torch.nn.parallel import DistributedDataParallel
 
 from .. import __version__
-from ..config import config_name, config_text, dump_config
+from ..config import Setting, config_name, config_text, dump_config, require_keys
 from ..errors import ConfigError
 from ..models.pretrained import load_state_dict_mapped
 from ..registry import EVALUATORS, HOOKS, MODELS
@@ -50,6 +50,11 @@ CONFIG_KEYS = (
 # What a fresh run does with a work_dir that holds an earlier run's checkpoints (``work_dir_exists``,
 # tools/train.py --work-dir-exists): stop, write to a new time-named sub-folder, or delete them.
 WORK_DIR_EXISTS = ('error', 'timestamp', 'overwrite')
+
+# What env_cfg takes, as __init__ reads it (tests/configs/test_config_validation.py checks the names
+# against the code); config.py checks a config against it when it loads.
+ENV_CFG_KEYS = dict(device=Setting(str), seed=Setting(int), deterministic=Setting(bool),
+                    channels_last=Setting(bool), compile=Setting(bool))
 
 
 def check_class_count(model, dataset, loader_key):
@@ -83,6 +88,7 @@ class Runner:
 
     def __init__(self, cfg):
         self.cfg = cfg
+        require_keys(cfg, ['model'], 'the Runner')
         env_cfg = self.cfg.get('env_cfg', {})
         self.device, self.rank, self.world_size = self._setup_device(
             env_cfg, self.cfg.get('launcher', 'none'))
@@ -246,6 +252,7 @@ class Runner:
     @run_in_work_dir
     def train(self):
         started = time.perf_counter()
+        require_keys(self.cfg, ['train_dataloader'], 'training')
         self.train_dataloader = self.build_dataloader(self.cfg.train_dataloader, shuffle=True)
         check_class_count(self.model, self.train_dataloader.dataset, 'train_dataloader')
         self.class_names = getattr(self.train_dataloader.dataset, 'class_names', None)
@@ -323,6 +330,7 @@ class Runner:
     @run_in_work_dir
     def test(self):
         if self.test_dataloader is None:
+            require_keys(self.cfg, ['test_dataloader', 'test_evaluator'], 'testing')
             self.test_dataloader = self.build_dataloader(self.cfg.test_dataloader)
             check_class_count(self.model, self.test_dataloader.dataset, 'test_dataloader')
             self.test_evaluators = self.build_evaluators(self.cfg.test_evaluator)

@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 from vlrkit.cli import add_config_arguments, friendly_errors, load_cli_config, parser
-from vlrkit.config import config_name
+from vlrkit.config import config_name, require_keys
 from vlrkit.engine.runner import Runner
 from vlrkit.models.base import with_flip_test
 from vlrkit.models.pretrained import without_pretrained
@@ -38,6 +38,7 @@ def main(argv=None):
     args = p.parse_args(argv)
     with friendly_errors():
         cfg = load_cli_config(args)
+        require_keys(cfg, ['model', 'test_dataloader', 'test_evaluator'], 'tools/test.py')
         cfg.model = without_pretrained(cfg.model)   # the checkpoint holds every weight
         if args.tta:
             cfg.model = with_flip_test(cfg.model)
