@@ -143,9 +143,12 @@ ONE_EPOCH = ['train_cfg.max_epochs=1', 'train_cfg.val_interval=1', 'default_hook
 # page's own digits command does it: 18 training and 36 test images, one epoch.
 CS6910_SMALL = [*loaders('num_workers', 0), 'train_dataloader.dataset.test_size=0.99',
                 'val_dataloader.dataset.test_size=0.02', 'test_dataloader.dataset.test_size=0.02'] + ONE_EPOCH
-CS6910_ON_DIGITS = ['model.backbone.in_channels=1', 'model.head.num_classes=10', *[
+# Digits data alone (the model keeps 3 input channels, as summary.py's --input-size 3 84 84 wants;
+# the page's digits commands bring in_channels=1 themselves), and data plus model.
+CS6910_DIGITS_DATA = [
     f'{split}_dataloader.dataset=dict(_delete_=True,type=Digits,split={part},image_size=84)'
-    for split, part in (('train', 'train'), ('val', 'test'), ('test', 'test'))]] + CS6910_SMALL
+    for split, part in (('train', 'train'), ('val', 'test'), ('test', 'test'))] + CS6910_SMALL
+CS6910_ON_DIGITS = ['model.backbone.in_channels=1', 'model.head.num_classes=10', *CS6910_DIGITS_DATA]
 SHORTER = {
     'configs/simple_cnn/simple_cnn_digits.py': DIGITS,
     'configs/analysis/simple_cnn_digits_analysis.py': DIGITS,
@@ -156,7 +159,7 @@ SHORTER = {
     'configs/localizer/localizer_alexnet_voc.py': VOC_DATA + ONE_EPOCH,
     'configs/simple_cnn/simple_cnn_voc_demo.py': DEMO_DATA,
     'configs/resnet/resnet18_voc.py': VOC_DATA + ONE_EPOCH,
-    'configs/convnet/cs6910/baseline.py': CS6910_SMALL,     # its command brings the digits override
+    'configs/convnet/cs6910/baseline.py': CS6910_DIGITS_DATA,  # summary.py's command has no digits override
     'configs/convnet/cs6910/convs2.py': CS6910_ON_DIGITS,
     'configs/convnet/cs6910/final.py': CS6910_ON_DIGITS,
 }
