@@ -4,9 +4,6 @@ import filecmp
 import hashlib
 import importlib.util
 import json
-import subprocess
-import sys
-import zipfile
 
 import cv2
 import numpy as np
@@ -15,7 +12,7 @@ import torch
 from PIL import Image
 from torchvision.ops import box_iou
 
-from helpers import REPO, copy_sources
+from helpers import REPO
 from vlrkit.datasets.demo_data import make_demo_voc, render_demo_image
 from vlrkit.datasets.demo_hard import BACKGROUND_DIR, render_hard_image
 from vlrkit.datasets.voc import VOCDataset
@@ -81,7 +78,6 @@ def test_distractors_are_drawn_but_not_annotated(hard_root):
         annotated = {tuple(o['box']) for o in objects}
         for distractor in distractors:
             assert tuple(distractor['box']) not in annotated
-            x1, y1, x2, y2 = distractor['box']
             inside = img[distractor['mask']].astype(np.float32).mean(0)
             ring = cv2.dilate(distractor['mask'].astype(np.uint8), np.ones((5, 5), np.uint8)) > 0
             ring &= ~distractor['mask']
@@ -145,14 +141,3 @@ def test_dataset_and_tool_take_the_variant(tmp_path, capsys):
         make_demo_voc(tmp_path / 'bad', num_trainval=1, num_test=1, variant='hrad')
     assert not (tmp_path / 'bad').exists()
 
-
-@pytest.mark.slow
-def test_the_wheel_ships_the_background_photos(tmp_path):
-    source = tmp_path / 'src'
-    copy_sources(source)
-    built = subprocess.run([sys.executable, '-m', 'pip', 'wheel', '-q', '--no-deps', '--no-build-isolation',
-                            str(source), '-w', str(tmp_path / 'wheel')], capture_output=True, text=True)
-    assert built.returncode == 0, built.stderr[-3000:]
-    wheel, = (tmp_path / 'wheel').glob('vlrkit-*.whl')
-    shipped = {n for n in zipfile.ZipFile(wheel).namelist() if 'demo_backgrounds/' in n}
-    assert {f'vlrkit/datasets/demo_backgrounds/{p.name}' for p in BACKGROUND_DIR.glob('*.jpg')} <= shipped

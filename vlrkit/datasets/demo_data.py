@@ -95,6 +95,11 @@ def _shape_mask(shape, x0, y0, x1, y1, size):
         bw, bh = max(2, w // 4), max(2, h // 4)
         if w - 2 * bw > 1 and h - 2 * bh > 1:
             draw.ellipse([bw, bh, w - 1 - bw, h - 1 - bh], fill=0)
+    return _paste(local, x0, y0, x1, y1, size)
+
+
+def _paste(local, x0, y0, x1, y1, size):
+    """The (size, size) bool mask of the box-sized drawing ``local`` placed at (x0, y0), clipped."""
     mask = np.zeros((size, size), dtype=bool)
     cx0, cy0, cx1, cy1 = max(x0, 0), max(y0, 0), min(x1, size), min(y1, size)
     if cx1 > cx0 and cy1 > cy0:

@@ -29,7 +29,8 @@ import cv2
 import numpy as np
 from PIL import Image, ImageDraw
 
-from .demo_data import CLASS_APPEARANCE, COLOURS, SHAPES, TEXTURES, _iou, _shape_mask, _texture
+from .demo_data import (CLASS_APPEARANCE, COLOURS, SHAPES, TEXTURES, _iou, _paste, _shape_mask,
+                        _texture)
 from .voc import VOC_CLASSES
 
 BACKGROUND_DIR = Path(__file__).with_name('demo_backgrounds')
@@ -93,11 +94,7 @@ def _distractor_mask(shape, x0, y0, x1, y1, size):
         draw.polygon([(cx + cx * np.cos(a), cy + cy * np.sin(a)) for a in angles], fill=255)
     else:  # bar: a thin diagonal stroke
         draw.line([(0, h - 1), (w - 1, 0)], fill=255, width=max(2, min(w, h) // 5))
-    mask = np.zeros((size, size), dtype=bool)
-    cx0, cy0, cx1, cy1 = max(x0, 0), max(y0, 0), min(x1, size), min(y1, size)
-    if cx1 > cx0 and cy1 > cy0:
-        mask[cy0:cy1, cx0:cx1] = np.asarray(local)[cy0 - y0:cy1 - y0, cx0 - x0:cx1 - x0] > 0
-    return mask
+    return _paste(local, x0, y0, x1, y1, size)
 
 
 def _layout(rng, size):
