@@ -26,7 +26,9 @@ setup(
     # The configs folder of the repository is installed as vlrkit/configs, with its tree, so the
     # `_base_` paths inside the configs resolve in the installed copy as they do in a clone.
     package_dir={'vlrkit.configs': 'configs'},
-    package_data={'vlrkit.configs': ['*.py', '**/*.py']},
+    package_data={'vlrkit.configs': ['*.py', '**/*.py'],
+                  # the photos the hard demo data cuts its backgrounds from
+                  'vlrkit.datasets': ['demo_backgrounds/*.jpg', 'demo_backgrounds/SOURCE.md']},
     exclude_package_data={'vlrkit.configs': ['**/__pycache__/*']},
     entry_points={'console_scripts': [
         'vlrkit-train=vlrkit.tools.train:main',

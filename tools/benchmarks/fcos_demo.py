@@ -1,6 +1,7 @@
 """Demo mAP@0.5 after N minutes of CPU training: vlrkit FCOS vs torchvision FCOS, same everything.
 
     python tools/benchmark.py fcos_demo [--minutes 10 --evals 2 --out work_dirs/benchmarks/fcos_demo.json]
+    python tools/benchmark.py fcos_demo --config configs/fcos/fcos_r18_fpn_demo_hard.py ...  # hard data
 
 Both start from scratch (no pretrained weights) with the demo config's trunk (ResNet-18), FPN
 width, levels and regress ranges, image size, batch, optimizer and data (the generated demo VOC
@@ -8,7 +9,8 @@ set, trained on trainval, scored on test with vlrkit's VOCDetectionMetric). Trai
 the two models alternate, each with its own clock, so a load spike on a shared machine hits both;
 each model stops when its own training time reaches the budget. The schedule is by time: linear
 warm-up over the config's warm-up iterations, then lr x0.1 at 75% and 90% of the budget.
-Evaluation time is not counted. Prints and saves the mAP curves.
+Evaluation time is not counted. Prints and saves the mAP curves (JSON at --out, a plot of them
+beside it with the suffix .png).
 """
 import argparse
 import copy
@@ -26,6 +28,27 @@ from vlrkit.config import load_config  # noqa: E402
 from vlrkit.evaluation.metric import EvalContext  # noqa: E402
 from vlrkit.registry import DATASETS, EVALUATORS, MODELS  # noqa: E402
 from vlrkit.structures import collate  # noqa: E402
+
+
+def plot_curves(result, path):
+    """mAP@0.5 against training minutes, one line per model, iterations at each point."""
+    import matplotlib
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+    fig, ax = plt.subplots(figsize=(6, 4), dpi=100)
+    for name in ('vlrkit', 'torchvision'):
+        curve = result[name]
+        ax.plot([p['minutes'] for p in curve], [p['mAP'] for p in curve], marker='o', label=name)
+        for p in curve:
+            ax.annotate(f"{p['iters']} it", (p['minutes'], p['mAP']), textcoords='offset points',
+                        xytext=(0, 6 if name == 'vlrkit' else -12), ha='center', fontsize=7)
+    ax.set(xlabel='training minutes (CPU, 1 thread)', ylabel='mAP@0.5 (VOC, test)', ylim=(0, 1),
+           title=Path(result['settings']['config']).stem)
+    ax.grid(alpha=0.3)
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
 
 
 class Trainee:
@@ -151,7 +174,8 @@ def main(argv=None):
                               train_images=len(train_set), test_images=len(test_set))
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(result, indent=2))
+    plot_curves(result, Path(args.out).with_suffix('.png'))
     final = {t.name: t.curve[-1]['mAP'] for t in (ours, theirs)}
     print(f'final mAP@0.5: vlrkit {final["vlrkit"]:.4f}, torchvision {final["torchvision"]:.4f} '
-          f'({args.minutes} min each); curves in {args.out}')
+          f'({args.minutes} min each); curves in {args.out} and its .png')
     return result

@@ -8,6 +8,10 @@ classes. Images hold 1-4 objects at random positions and scales; a few are *diff
 targets and metrics exactly as real VOC does. Boxes are the tight extent of the drawn pixels in
 continuous coordinates (a shape covering columns 3..10 has xmin=3, xmax=11).
 
+``variant='hard'`` (``demo_hard.py``) draws the same classes over real photographs, with
+occlusion, several instances per class, distractors, 8-120 px objects and lighting jitter, for
+comparisons the easy default would saturate; the easy default's bytes never change.
+
 Everything is a function of (seed, image index), so the same call writes byte-identical files.
 The tree is built in a temporary folder and renamed into place, so several processes (DDP ranks)
 may race to create it without ever exposing a half-written dataset.
@@ -37,6 +41,8 @@ TEXTURES = {'disk': 'solid', 'square': 'hstripes', 'triangle': 'vstripes', 'cros
 TEXTURE_PERIOD = 8  # px at any image size: survives a 2x downscale (64 px classifiers)
 # Bumped whenever the drawing changes, so stale demo folders are reported.
 GENERATOR_VERSION = 2
+HARD_GENERATOR_VERSION = 1
+VARIANTS = ('easy', 'hard')
 COLOURS = {'red': (220, 35, 35), 'green': (35, 175, 45), 'blue': (45, 75, 230),
            'yellow': (240, 210, 25)}
 # class i -> (SHAPES[i // 4], colour i % 4): aeroplane is a red disk, tvmonitor a yellow ring.
@@ -89,6 +95,11 @@ def _shape_mask(shape, x0, y0, x1, y1, size):
         bw, bh = max(2, w // 4), max(2, h // 4)
         if w - 2 * bw > 1 and h - 2 * bh > 1:
             draw.ellipse([bw, bh, w - 1 - bw, h - 1 - bh], fill=0)
+    return _paste(local, x0, y0, x1, y1, size)
+
+
+def _paste(local, x0, y0, x1, y1, size):
+    """The (size, size) bool mask of the box-sized drawing ``local`` placed at (x0, y0), clipped."""
     mask = np.zeros((size, size), dtype=bool)
     cx0, cy0, cx1, cy1 = max(x0, 0), max(y0, 0), min(x1, size), min(y1, size)
     if cx1 > cx0 and cy1 > cy0:
@@ -219,12 +230,23 @@ def annotation_xml(img_id, objects, image_size, year='2007'):
     return '\n'.join(parts) + '\n'
 
 
-def _write_tree(voc_dir, num_trainval, num_test, image_size, seed, year):
+def _renderer(variant):
+    """(seed, index, image_size) -> (image, objects) of ``variant``."""
+    if variant == 'easy':
+        return render_demo_image
+    if variant == 'hard':
+        from .demo_hard import render_hard_image
+        return lambda seed, index, image_size: render_hard_image(seed, index, image_size)[:2]
+    raise ValueError(f'unknown demo data variant {variant!r}; use one of {VARIANTS}')
+
+
+def _write_tree(voc_dir, num_trainval, num_test, image_size, seed, year, variant='easy'):
+    render = _renderer(variant)
     for sub in ('JPEGImages', 'Annotations', 'ImageSets/Main'):
         (voc_dir / sub).mkdir(parents=True, exist_ok=True)
     ids = [f'{i + 1:06d}' for i in range(num_trainval + num_test)]
     for index, img_id in enumerate(ids):
-        img, objects = render_demo_image(seed, index, image_size)
+        img, objects = render(seed, index, image_size)
         buf = io.BytesIO()
         # 4:4:4 chroma: 4:2:0 subsampling would smear the colour edges the boxes are tight on.
         Image.fromarray(img).save(buf, format='JPEG', quality=92, subsampling=0)
@@ -239,15 +261,18 @@ def _write_tree(voc_dir, num_trainval, num_test, image_size, seed, year):
 
 
 def generate_demo_devkit(devkit_dir, num_trainval=1000, num_test=500, image_size=128, seed=0,
-                         year='2007'):
+                         year='2007', variant='easy'):
     """Write ``<devkit_dir>/VOC<year>`` unless it exists; returns ``devkit_dir`` as a Path.
 
     Settings are saved in ``VOC<year>/demo_settings.json``; existing data made with other
     settings is kept (never overwritten under a running job) and a warning says so.
     """
     devkit_dir = Path(devkit_dir)
+    _renderer(variant)  # an unknown variant fails before anything is written
     settings = dict(version=GENERATOR_VERSION, num_trainval=num_trainval, num_test=num_test,
                     image_size=image_size, seed=seed, year=str(year))
+    if variant != 'easy':  # the easy settings file stays as it was, so old folders still match
+        settings.update(variant=variant, version=HARD_GENERATOR_VERSION)
     target = devkit_dir / f'VOC{year}'
     if target.exists():
         _check_settings(target, settings)
@@ -255,7 +280,7 @@ def generate_demo_devkit(devkit_dir, num_trainval=1000, num_test=500, image_size
     devkit_dir.mkdir(parents=True, exist_ok=True)
     tmp = devkit_dir / f'.VOC{year}.tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}'
     try:
-        _write_tree(tmp, num_trainval, num_test, image_size, seed, year)
+        _write_tree(tmp, num_trainval, num_test, image_size, seed, year, variant)
         (tmp / 'demo_settings.json').write_text(json.dumps(settings, sort_keys=True) + '\n')
         try:
             os.rename(tmp, target)
@@ -278,29 +303,33 @@ def _check_settings(target, settings):
                        'as is. Delete the folder to regenerate.', target, old, settings)
 
 
-def make_demo_voc(out_dir, num_trainval=1000, num_test=500, image_size=128, seed=0):
+def make_demo_voc(out_dir, num_trainval=1000, num_test=500, image_size=128, seed=0,
+                  variant='easy'):
     """Write ``<out_dir>/VOCdevkit/VOC2007`` (VOC layout) and return the VOCdevkit path.
 
-    ``num_trainval`` + ``num_test`` images of ``image_size`` px; ``seed`` fixes every byte.
+    ``num_trainval`` + ``num_test`` images of ``image_size`` px; ``seed`` fixes every byte;
+    ``variant`` is 'easy' (the default demo) or 'hard' (see ``demo_hard.py``).
     """
     return generate_demo_devkit(Path(out_dir) / 'VOCdevkit', num_trainval, num_test,
-                                image_size, seed)
+                                image_size, seed, variant=variant)
 
 
 @DATASETS.register_module()
 class DemoVOCDataset(VOCDataset):
     """VOCDataset over synthetic demo data, generated into ``data_root`` on first use.
 
-    Takes VOCDataset's arguments plus the generation settings; once the files exist it is
+    Takes VOCDataset's arguments plus the generation settings (``variant='hard'`` for the hard
+    demo); once the files exist it is
     exactly a VOCDataset, so a config can switch to real VOC by changing ``type`` and
     ``data_root`` only.
     """
 
     def __init__(self, data_root, year='2007', split='trainval', mode='classification',
                  pipeline=(), classes=VOC_CLASSES, skip_bad=False, cache=None,
-                 num_trainval=1000, num_test=500, image_size=128, seed=0):
+                 num_trainval=1000, num_test=500, image_size=128, seed=0, variant='easy'):
         split_file = Path(data_root) / f'VOC{year}' / 'ImageSets' / 'Main' / f'{split}.txt'
         if not split_file.is_file():
             logger.info('generating demo VOC data into %s', data_root)
-            generate_demo_devkit(data_root, num_trainval, num_test, image_size, seed, year)
+            generate_demo_devkit(data_root, num_trainval, num_test, image_size, seed, year,
+                                 variant)
         super().__init__(data_root, year, split, mode, pipeline, classes, skip_bad, cache)
