@@ -43,6 +43,8 @@ def test_the_wheel_holds_every_config(tmp_path):
     names = zipfile.ZipFile(wheel).namelist()
     assert sorted(n[len('vlrkit/configs/'):] for n in names if n.startswith('vlrkit/configs/')) == SHIPPED
     assert {f'vlrkit/tools/{module}.py' for module in CONSOLE_TOOLS.values()} <= set(names)
+    backgrounds = sorted(p.name for p in (REPO / 'vlrkit' / 'datasets' / 'demo_backgrounds').glob('*.jpg'))
+    assert backgrounds and {f'vlrkit/datasets/demo_backgrounds/{b}' for b in backgrounds} <= set(names)
     entry_points = zipfile.ZipFile(wheel).read(next(n for n in names if n.endswith('entry_points.txt')))
     for script, module in CONSOLE_TOOLS.items():
         assert f'{script} = vlrkit.tools.{module}:main' in entry_points.decode()
