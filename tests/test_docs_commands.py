@@ -177,7 +177,7 @@ USER_FILES = {'docs/inference.md': {'my_photos': JPEGS, 'street.jpg': JPEGS / '0
 # full demo data), README and fcos 8 s each (their FCOS demo training is get_started's too).
 SLOW_PAGES = {'README.md', 'docs/fcos.md', 'docs/localizer.md', 'docs/voc_classification.md',
               'docs/datasets.md', 'docs/sweeps.md',   # sweeps: 4 digits trainings, 21 s (120 s loaded)
-              'docs/ablations.md'}   # ablations: 3 trainings, 7 digits sweeps; 136 s (loaded)
+              'docs/ablations.md'}   # ablations: 3 trainings, 7 digits sweeps; 45 s (136 s loaded)
 
 
 def tool_source(tool):
