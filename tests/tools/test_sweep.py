@@ -132,12 +132,17 @@ def test_grid_sweep_resumes_an_interrupted_variant_and_skips_finished_ones(tmp_p
 def test_a_sweep_over_configs_counts_each_models_parameters(tmp_path, capsys):
     small, large = tiny_config(tmp_path / 'small.py', 16), tiny_config(tmp_path / 'large.py', 64)
     main([str(small), str(large), '--work-dir', str(tmp_path / 'sweep'), '--metric', 'accuracy/mean_class',
-          '--cfg-options', 'train_cfg.max_epochs=1'])
+          '--cfg-options', 'train_cfg.max_epochs=1', 'train_cfg.train_eval_interval=1'])
     rows = read_table(tmp_path / 'sweep')
     # --metric picks the best checkpoint too, not only the column.
     assert (tmp_path / 'sweep' / 'small' / 'best_accuracy_mean_class_epoch_1.pth').is_file()
     val, = [r for r in read_log(tmp_path / 'sweep' / 'small' / 'log.jsonl') if r['mode'] == 'val']
     assert float(rows[0]['best val accuracy/mean_class']) == val['accuracy/mean_class']
+    # The training-set metrics and the epoch time come from the epoch's "mode": "train" record.
+    epoch, = [r for r in read_log(tmp_path / 'sweep' / 'small' / 'log.jsonl') if 'epoch_time' in r]
+    assert epoch['mode'] == 'train'
+    assert float(rows[0]['train accuracy/mean_class']) == epoch['accuracy/mean_class']
+    assert float(rows[0]['s/epoch']) == epoch['epoch_time']
     assert [(r['variant'], r['config']) for r in rows] == [('small', str(small)), ('large', str(large))]
     for row, config in zip(rows, (small, large)):
         trainable, total = count_parameters(MODELS.build(load_config(config).model))

@@ -3,7 +3,8 @@
 The numbers come from the files, not from the sweep's memory, so a row says what the run logged:
 the best validation value and its epoch from ``log.jsonl`` (the LoggerHook's records), the test
 value from the ``metrics.json`` of tools/test.py's run on the best checkpoint, the training-set
-value and the epoch time from the ``train/...`` keys where the run logs them.
+value and the epoch time from the run's per-epoch ``"mode": "train"`` records where it logs them
+(``train_cfg.train_eval_interval``; TensorBoard calls them ``train/accuracy/top1``, ``train/epoch_time``).
 """
 import json
 from pathlib import Path
@@ -71,8 +72,9 @@ def variant_result(cfg, work_dir, metric, measured_epoch_seconds=None):
     step, best = best_step(val, hook.get('rule', 'greater'))
     test_metrics, test_file = latest_test_metrics(work_dir)
     # The training-set value of the best epoch, or of the closest earlier epoch the run evaluated.
-    train = {s: v for s, v in values_by_step(records, f'train/{metric}', by_epoch).items() if s <= step}
-    epoch_times = list(values_by_step(records, 'train/epoch_time', True).values())
+    trained = [r for r in records if r.get('mode') == 'train']
+    train = {s: v for s, v in values_by_step(trained, metric, by_epoch).items() if s <= step}
+    epoch_times = list(values_by_step(trained, 'epoch_time', True).values())
     trainable, total = count_parameters(MODELS.build(without_pretrained(cfg.model)))
     return dict(
         params=total, trainable=trainable, best=best, best_step=step,
