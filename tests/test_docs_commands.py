@@ -53,8 +53,6 @@ SKIPPED = {
     ('docs/get_started.md', 'python -c import cv2; cv2.ximgproc'):
         'checks the optional OpenCV contrib install, which the test machine may lack',
     ('docs/proposals.md', 'pip install .[proposals]'): INSTALLS,
-    ('docs/proposals.md', 'python tools/browse_dataset.py CONFIG --index 2018 --proposals 10'):
-        'a template: CONFIG is a config whose pipeline has LoadProposals',
     ('docs/datasets.md', 'mkdir -p data'): VOC_DOWNLOAD,
     ('docs/datasets.md', 'cd data'): VOC_DOWNLOAD,
     ('docs/datasets.md', 'wget http://host.robots.ox.ac.uk/pascal/VOC/voc2007/VOCtrainval_06-Nov-2007.tar'):
@@ -142,6 +140,8 @@ SHORTER = {
     'configs/localizer/localizer_alexnet_voc.py': VOC_DATA + ONE_EPOCH,
     'configs/simple_cnn/simple_cnn_voc_demo.py': DEMO_DATA,
     'configs/resnet/resnet18_voc.py': VOC_DATA + ONE_EPOCH,
+    'configs/wsddn/wsddn_alexnet_demo.py': DEMO_DATA,
+    'configs/wsddn/oicr_alexnet_demo.py': DEMO_DATA,
 }
 
 # Files a page's commands take as the user's own input.
