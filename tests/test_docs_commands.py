@@ -152,7 +152,7 @@ USER_FILES = {'docs/inference.md': {'my_photos': JPEGS, 'street.jpg': JPEGS / '0
 # Measured on a quiet 2-core machine: localizer 73 s, voc_classification 14 s, datasets 13 s (the
 # full demo data), README and fcos 8 s each (their FCOS demo training is get_started's too).
 SLOW_PAGES = {'README.md', 'docs/fcos.md', 'docs/localizer.md', 'docs/voc_classification.md',
-              'docs/datasets.md'}
+              'docs/datasets.md', 'docs/wsddn.md'}
 
 
 def tool_source(tool):

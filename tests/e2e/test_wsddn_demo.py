@@ -50,13 +50,17 @@ def test_short_wsddn_demo_training_lowers_the_loss_and_predicts_in_original_pixe
         'optim_wrapper.optimizer.lr': 1e-3,
         'param_scheduler': [],
         'train_cfg.max_epochs': 10, 'train_cfg.val_interval': 0,
-        'default_hooks.logger.interval': 1, 'default_hooks.checkpoint': None}))
+        'default_hooks.logger.interval': 1, 'default_hooks.checkpoint': None,
+        'custom_hooks': [dict(type='DetVisualizationHook', interval=30, num_images=2,
+                              score_thr=0.0)]}))
     runner = Runner.from_cfg(cfg)
     runner.train()
     losses = losses_of(work_dir)
     assert len(losses) == 30
     first, last = sum(losses[:3]) / 3, sum(losses[-3:]) / 3
     assert last < 0.8 * first, (first, last)
+    # DetVisualizationHook drew WSDDN's predictions on the first validation images.
+    assert sorted(p.name for p in (work_dir / 'vis').iterdir()) == ['iter_30_0.png', 'iter_30_1.png']
 
     dataset = DATASETS.build(cfg.test_dataloader.dataset)
     model = runner.unwrapped_model.eval()
