@@ -111,6 +111,11 @@ SKIPPED = {
                            'resnet18 --data-root /tmp/demo_v2/VOCdevkit'): BENCHMARK,
     ('docs/benchmarks.md', 'python tools/benchmark.py demo_classification --models caffenet '
                            '--data-root /tmp/demo_v2/VOCdevkit'): BENCHMARK,
+    ('docs/benchmarks.md', 'python tools/benchmark.py wsddn_demo --models wsddn --work-dir /tmp/bench_wsddn'):
+        BENCHMARK,
+    ('docs/benchmarks.md', 'python tools/benchmark.py wsddn_demo --models oicr --work-dir /tmp/bench_wsddn'):
+        BENCHMARK,
+    ('docs/benchmarks.md', 'python tools/benchmark.py wsddn_throughput'): BENCHMARK,
 }
 
 
