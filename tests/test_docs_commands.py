@@ -76,6 +76,9 @@ SKIPPED = {
                          'analysis.2.checkpoints.scratch=work_dirs/resnet18_voc/epoch_50.pth'):
         'needs an ImageNet-initialised and a scratch ResNet-18 VOC training, not on this page',
     ('docs/localizer.md', 'python tools/benchmark.py localizer_demo'): BENCHMARK,
+    ('docs/wsddn.md', 'python tools/train.py configs/wsddn/wsddn_alexnet_voc.py'):
+        'needs the full VOC2007 with its selective search .mat files and the ImageNet AlexNet file '
+        '(network); tests/configs/test_wsddn_configs.py builds its datasets from written .mat files',
     ('docs/benchmarks.md', 'rm -rf work_dirs/simple_cnn_digits'):
         'prepares the timed run below (skipped); get_started.md runs this training',
     ('docs/benchmarks.md', '/usr/bin/time -f wall %e s python tools/train.py '
