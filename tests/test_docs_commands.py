@@ -119,6 +119,8 @@ SKIPPED = {
     ('docs/benchmarks.md', 'python tools/benchmark.py wsddn_demo --models oicr --work-dir /tmp/bench_wsddn'):
         BENCHMARK,
     ('docs/benchmarks.md', 'python tools/benchmark.py wsddn_throughput'): BENCHMARK,
+    ('docs/benchmarks.md', 'python -m pytest -m slow tests/e2e/test_wsddn_demo.py'):
+        'a slow test of this suite (minutes)',
 }
 
 
