@@ -55,8 +55,6 @@ SKIPPED = {
     ('docs/get_started.md', 'python -c import cv2; cv2.ximgproc.segmentation'):
         'checks the OpenCV contrib install; test_proposals_selective_search.py runs it for real',
     ('docs/proposals.md', 'pip install .[proposals]'): INSTALLS,
-    ('docs/proposals.md', 'python tools/browse_dataset.py CONFIG --index 2018 --proposals 10'):
-        'a template: CONFIG is a config whose pipeline has LoadProposals',
     ('docs/datasets.md', 'mkdir -p data'): VOC_DOWNLOAD,
     ('docs/datasets.md', 'cd data'): VOC_DOWNLOAD,
     ('docs/datasets.md', 'wget http://host.robots.ox.ac.uk/pascal/VOC/voc2007/VOCtrainval_06-Nov-2007.tar'):
@@ -81,6 +79,9 @@ SKIPPED = {
                          'analysis.2.checkpoints.scratch=work_dirs/resnet18_voc/epoch_50.pth'):
         'needs an ImageNet-initialised and a scratch ResNet-18 VOC training, not on this page',
     ('docs/localizer.md', 'python tools/benchmark.py localizer_demo'): BENCHMARK,
+    ('docs/wsddn.md', 'python tools/train.py configs/wsddn/wsddn_alexnet_voc.py'):
+        'needs the full VOC2007 with its selective search .mat files and the ImageNet AlexNet file '
+        '(network); tests/configs/test_wsddn_configs.py builds its datasets from written .mat files',
     ('docs/benchmarks.md', 'rm -rf work_dirs/simple_cnn_digits'):
         'prepares the timed run below (skipped); get_started.md runs this training',
     ('docs/benchmarks.md', '/usr/bin/time -f wall %e s python tools/train.py '
@@ -127,6 +128,13 @@ SKIPPED = {
                     f'{C}baseline.py {C}pool_every2.py',
                     f'{C}strided.py --grid model.backbone.stride=2,3',
                     f'{C}baseline.py {C}final.py')},
+    ('docs/benchmarks.md', 'python tools/benchmark.py wsddn_demo --models wsddn --work-dir /tmp/bench_wsddn'):
+        BENCHMARK,
+    ('docs/benchmarks.md', 'python tools/benchmark.py wsddn_demo --models oicr --work-dir /tmp/bench_wsddn'):
+        BENCHMARK,
+    ('docs/benchmarks.md', 'python tools/benchmark.py wsddn_throughput'): BENCHMARK,
+    ('docs/benchmarks.md', 'python -m pytest -m slow tests/e2e/test_wsddn_demo.py'):
+        'a slow test of this suite (minutes)',
 }
 
 
@@ -171,6 +179,8 @@ SHORTER = {
        for name in ('convs1', 'fcs2', 'filters_net1', 'strided')},
     'configs/convnet/cs6910/convs2.py': CS6910_ON_DIGITS,
     'configs/convnet/cs6910/final.py': CS6910_ON_DIGITS,
+    'configs/wsddn/wsddn_alexnet_demo.py': DEMO_DATA,
+    'configs/wsddn/oicr_alexnet_demo.py': DEMO_DATA,
 }
 
 # Files a page's commands take as the user's own input.
@@ -182,7 +192,7 @@ USER_FILES = {'docs/inference.md': {'my_photos': JPEGS, 'street.jpg': JPEGS / '0
 # full demo data), README and fcos 8 s each (their FCOS demo training is get_started's too).
 SLOW_PAGES = {'README.md', 'docs/fcos.md', 'docs/localizer.md', 'docs/voc_classification.md',
               'docs/datasets.md', 'docs/sweeps.md',   # sweeps: 4 digits trainings, 21 s (120 s loaded)
-              'docs/ablations.md'}   # ablations: 3 trainings, 7 digits sweeps; 45 s (136 s loaded)
+              'docs/ablations.md', 'docs/wsddn.md'}   # ablations: 3 trainings, 7 digits sweeps; 45 s (136 s loaded)
 
 
 def tool_source(tool):

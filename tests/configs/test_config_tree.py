@@ -38,8 +38,9 @@ def test_config_loads_builds_and_stays_shallow(path):
     assert chain_length(path) <= 3
     cfg = load_config(path)
     model_cfg = cfg.model.copy()
-    if 'pretrained' in model_cfg.get('backbone', {}):
-        model_cfg.backbone.pretrained = None      # offline: no ImageNet weights
+    for part in ('backbone', 'head'):             # WSDDN's head loads ImageNet fc6 / fc7 too
+        if 'pretrained' in model_cfg.get(part, {}):
+            model_cfg[part].pretrained = None     # offline: no ImageNet weights
     MODELS.build(model_cfg)
 
 

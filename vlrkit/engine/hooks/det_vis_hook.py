@@ -8,6 +8,7 @@ next to the predictions (right, one colour per class, scores above ``score_thr``
 import numpy as np
 import torch
 
+from ...evaluation.metrics.localization import image_objects
 from ...registry import HOOKS
 from ...structures import collate, image_pair, move_to, to_numpy
 from ...visualization.boxes import GT_COLOUR, draw_boxes, save_png, to_uint8_image
@@ -72,7 +73,9 @@ class DetVisualizationHook(Hook):
         """Ground truth | predictions, both on the input image (predictions are mapped from
         original pixels back to input pixels with ``scale_factor``)."""
         image = to_uint8_image(batch['images'][index])
-        gt = draw_boxes(image, batch['boxes'][index], batch['labels'][index], class_names=names,
+        # A weakly-supervised detector trains on classification batches: their `objects`.
+        objects = image_objects(batch, index)
+        gt = draw_boxes(image, objects['boxes'], objects['labels'], class_names=names,
                         colour=GT_COLOUR)
         scale = image_pair(batch, 'scale_factor', index, default=(1.0, 1.0))
         boxes = to_numpy(pred['boxes']) * np.tile(scale, 2)

@@ -1,0 +1,87 @@
+"""WSDDN training throughput: batched images against the course code's one image a step.
+
+    python tools/benchmark.py wsddn_throughput [--config CFG] [--batch 16 --rounds 6 --threads 1]
+
+The homework trains WSDDN one image at a time (each image brings its own number of proposals).
+vlrkit keeps a batch's regions flat with the image each belongs to, so a batch of N images goes
+through the network in one pass. Both ways train the same model (two copies of one
+initialisation) on the same demo images and selective search proposals from ``--config``'s
+training pipeline: a batched step on ``--batch`` images against ``--batch`` single-image steps
+on the same images. Rounds alternate between the two in one process, so a loaded machine slows
+both alike; the ratio of the median images/s is reported (goal: >= 1.5x).
+"""
+import argparse
+import copy
+import statistics
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO))
+
+import torch  # noqa: E402
+
+from vlrkit.config import load_config  # noqa: E402
+from vlrkit.registry import DATASETS, MODELS  # noqa: E402
+from vlrkit.structures import collate  # noqa: E402
+
+DEFAULT_CONFIG = REPO / 'configs' / 'wsddn' / 'wsddn_alexnet_demo.py'
+
+
+def train_images(model, optimizer, batches):
+    """One optimiser step per batch; returns images per second."""
+    count = sum(len(b['images']) for b in batches)
+    start = time.perf_counter()
+    for batch in batches:
+        loss = sum(model.loss(batch).values())
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+    return count / (time.perf_counter() - start)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument('--config', default=str(DEFAULT_CONFIG))
+    parser.add_argument('--data-root', help="the demo VOCdevkit (default: the config's)")
+    parser.add_argument('--batch', type=int, default=16)
+    parser.add_argument('--rounds', type=int, default=6)
+    parser.add_argument('--threads', type=int, default=1,
+                        help='torch CPU threads (1 avoids OpenMP oversubscription on a shared '
+                             'machine)')
+    args = parser.parse_args(argv)
+    torch.set_num_threads(args.threads)
+    options = {'train_dataloader.dataset.data_root': args.data_root} if args.data_root else None
+    cfg = load_config(args.config, cfg_options=options)
+    dataset = DATASETS.build(cfg.train_dataloader.dataset)
+    samples = [dataset[i] for i in range(args.batch)]
+    batched = [collate(samples)]
+    one_by_one = [collate([s]) for s in samples]
+    torch.manual_seed(0)
+    model = MODELS.build(cfg.model).train()
+    peers = {'batched': model, 'per-image': copy.deepcopy(model)}
+    optimizers = {name: torch.optim.SGD([p for p in m.parameters() if p.requires_grad], lr=1e-4,
+                                        momentum=0.9) for name, m in peers.items()}
+    inputs = {'batched': batched, 'per-image': one_by_one}
+    for name in peers:                                     # warm-up: allocator, oneDNN kernels
+        train_images(peers[name], optimizers[name], inputs[name])
+    rates = {name: [] for name in peers}
+    for _ in range(args.rounds):
+        for name in peers:
+            rates[name].append(train_images(peers[name], optimizers[name], inputs[name]))
+    proposals = sum(len(s['proposals']) for s in samples) / len(samples)
+    print(f'WSDDN train step, {Path(args.config).name}: {tuple(batched[0]["images"].shape[-2:])} px, '
+          f'{proposals:.0f} proposals / image, {args.batch} images, {args.rounds} rounds, '
+          f'{args.threads} thread(s)')
+    median = {name: statistics.median(r) for name, r in rates.items()}
+    for name, value in median.items():
+        print(f'  {name:10s} median {value:.1f} img/s, best {max(rates[name]):.1f} img/s')
+    ratio = median['batched'] / median['per-image']
+    print(f'  batched / per-image (medians): {ratio:.2f}x')
+    return dict(median_img_s=median, ratio=ratio)
+
+
+if __name__ == '__main__':
+    main()
