@@ -13,10 +13,10 @@ from vlrkit.config import load_config
 from vlrkit.engine.hooks.checkpoint_hook import CheckpointHook
 from vlrkit.models.summary import count_parameters
 from vlrkit.registry import MODELS
+from vlrkit.run_log import read_log
 from vlrkit.engine.work_dir import LOCK_NAME
 from vlrkit.tools.sweep import DONE_MARKER, main
 from vlrkit.tools.sweep_grid import expand, parse_grid
-from vlrkit.tools.sweep_results import read_log
 
 # The digits recipe, made small: 89 training and 90 validation images of 16 px, 2 epochs.
 TINY = '''
