@@ -2,8 +2,9 @@
 
 mmengine already does ``_base_`` inheritance; what it does not do is tell a user that
 ``train_cfg.max_iter`` is not a key (it silently adds it). Typos are the commonest config bug, so
-top-level keys and overridden keys are checked against the known ones here, and the sections the
-Runner reads are checked against the ``Setting`` schemas their readers declare (``check_sections``).
+top-level keys and overridden keys are checked against the known ones here, and every key the
+Runner reads -- the sections and the top-level scalars such as ``amp`` -- is checked against the
+``Setting`` schemas their readers declare (``check_sections``).
 
 A ``.py`` config is code and runs when loaded; a ``.yaml``/``.json`` config is data and is read
 with YAML's safe loader (``SafeYamlHandler``), so a tag such as ``!!python/object/apply`` is
@@ -18,6 +19,7 @@ import difflib
 import importlib
 import inspect
 import io
+import os
 import sys
 import tokenize
 import warnings
@@ -275,7 +277,8 @@ class Setting:
     ``default_hooks``) or, ``built``, is a component a registry builds from its ``type``: with
     ``registry``, its other keys are checked against the class's arguments here already (less
     ``extras``, the keys its reader takes out before building), else when it is built. A list (or
-    one dict standing for a list of one) is checked item by item against ``items``.
+    one dict standing for a list of one) is checked item by item against ``items``. ``choices``:
+    the only values the reader accepts (``amp`` is one of False, True, 'bf16', 'fp16').
     """
 
     kind: object = object
@@ -288,9 +291,13 @@ class Setting:
     built: bool = False
     registry: object = None
     extras: tuple = ()
+    choices: tuple = None
 
     def expects(self):
         """The accepted values in words: 'an integer >= 1', 'None or True/False', ..."""
+        if self.choices is not None:
+            text = f'one of {", ".join(map(repr, self.choices))}'
+            return f'None or {text}' if self.optional else text
         kinds = self.kind if isinstance(self.kind, tuple) else (self.kind,)
         words = [_KIND_WORDS.get(k, f'a {k.__name__}') for k in kinds if k is not object]
         text = ' or '.join(words) or 'any value'
@@ -300,7 +307,7 @@ class Setting:
 
 
 _KIND_WORDS = {int: 'an integer', float: 'a number', bool: 'True or False', str: 'a string',
-               dict: 'a dict', list: 'a list', tuple: 'a tuple'}
+               dict: 'a dict', list: 'a list', tuple: 'a tuple', os.PathLike: 'a path'}
 
 
 def _is_kind(value, kind):
@@ -321,6 +328,9 @@ def setting_problems(value, setting, key):
         return
     if setting.minimum is not None and value < setting.minimum:
         yield key, f'{key}={value!r}; {key} takes {setting.expects()}'
+    if setting.choices is not None and value not in setting.choices:
+        words = [c for c in setting.choices if isinstance(c, str)]
+        yield key, f'{key}={value!r}; {key} takes {setting.expects()}{_did_you_mean(value, words)}'
     if setting.items is not None:
         for i, item in enumerate([value] if isinstance(value, dict) else value):
             yield from setting_problems(item, setting.items, key if isinstance(value, dict) else f'{key}.{i}')
@@ -402,7 +412,8 @@ def signature_settings(func, skip=()):
 
 
 def section_settings():
-    """The ``Setting`` of every top-level section the Runner reads, taken from its readers."""
+    """The ``Setting`` of every top-level key the Runner reads (its sections, then its scalars
+    ``runner.TOP_LEVEL_SETTINGS``), taken from its readers."""
     from torch.utils.data import DataLoader
 
     from .engine import dataloader, loops, optim, runner
@@ -427,11 +438,12 @@ def section_settings():
         'train_dataloader': loader, 'test_dataloader': loader,
         'val_dataloader': dataclasses.replace(loader, optional=True),
         'val_evaluator': evaluators, 'test_evaluator': evaluators,
+        **runner.TOP_LEVEL_SETTINGS,
     }
 
 
 def check_sections(cfg, path, cfg_options=None):
-    """Check every section the Runner reads against ``section_settings``; the first problem is a
+    """Check every key the Runner reads against ``section_settings``; the first problem is a
     ConfigError naming the config file, or the ``--cfg-options`` entry that set the key."""
     for section, setting in section_settings().items():
         if section not in cfg:

@@ -1,9 +1,9 @@
 """A config mistake stops the run when the config loads, in one line naming the file and the key.
 
-The sections the Runner reads are checked against the ``Setting`` schemas their readers declare
-(loops.TRAIN_CFG_KEYS, runner.ENV_CFG_KEYS, optim.OPTIM_WRAPPER_KEYS) or against the signatures of
-the functions that take them (DataLoader, clip_grad_norm_, a component's class); YAML configs are
-data and cannot run code.
+The sections and top-level scalars the Runner reads are checked against the ``Setting`` schemas
+their readers declare (loops.TRAIN_CFG_KEYS, runner.ENV_CFG_KEYS, runner.TOP_LEVEL_SETTINGS,
+optim.OPTIM_WRAPPER_KEYS) or against the signatures of the functions that take them (DataLoader,
+clip_grad_norm_, a component's class); YAML configs are data and cannot run code.
 """
 import ast
 import inspect
@@ -76,6 +76,41 @@ def test_a_wrong_key_type_or_range_in_a_section_names_the_file_and_what_it_takes
     with pytest.raises(ConfigError) as error:
         load_config(path)
     assert str(error.value).startswith(f'{path}: ') and message in str(error.value)
+
+
+@pytest.mark.parametrize('body, message', [
+    ("amp = 'bf61'\n", "amp='bf61'; amp takes None or one of False, True, 'bf16', 'fp16' (did you mean 'bf16'?)"),
+    ('amp = 1\n', "amp=1 is an int; amp takes None or one of False, True, 'bf16', 'fp16'"),
+    ("launcher = 'pytroch'\n", "launcher='pytroch'; launcher takes one of 'none', 'pytorch' (did you mean 'pytorch'?)"),
+    ("work_dir_exists = 'overwirte'\n", "work_dir_exists='overwirte'; work_dir_exists takes None or one of "
+                                        "'error', 'timestamp', 'overwrite' (did you mean 'overwrite'?)"),
+    ('work_dir = 3\n', 'work_dir=3 is an int; work_dir takes None or a string or a path'),
+    ("load_from = ['a.pth']\n", "load_from=['a.pth'] is a list; load_from takes None or a string or a path"),
+    ('resume = 1\n', 'resume=1 is an int; resume takes None or True or False or a string or a path'),
+])
+def test_a_wrong_top_level_scalar_names_the_file_and_what_it_takes(tmp_path, body, message):
+    # These were checked only when the Runner was built, in a message without the file.
+    path = child(tmp_path, body)
+    with pytest.raises(ConfigError) as error:
+        load_config(path)
+    assert str(error.value) == f'{path}: {message}'
+
+
+def test_a_wrong_top_level_scalar_from_cfg_options_names_the_option():
+    with pytest.raises(ConfigError, match=r"^--cfg-options amp='fp61' \(on configs/simple_cnn/simple_cnn_digits.py\): "
+                                          r"amp='fp61'; .*\(did you mean 'fp16'\?\)$"):
+        load_config(DIGITS, cfg_options={'amp': 'fp61'})
+
+
+def test_the_accepted_top_level_scalars_load():
+    for options in (dict(amp='bf16', launcher='pytorch', work_dir_exists='timestamp', resume=True),
+                    dict(amp=None, work_dir='work_dirs/x', load_from='a.pth', resume='b.pth')):
+        assert load_config(DIGITS, cfg_options=options).amp == options['amp']
+
+
+def test_every_key_the_runner_reads_has_a_schema():
+    from vlrkit.config import section_settings
+    assert set(section_settings()) == set(runner.CONFIG_KEYS)
 
 
 def test_a_config_without_a_model_names_the_file(tmp_path):

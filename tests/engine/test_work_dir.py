@@ -11,27 +11,12 @@ import time
 
 import pytest
 
-from helpers import REPO, run_tool, write_config
+from helpers import REPO, hold_lock, run_tool, write_config
 from vlrkit.config import load_config
 from vlrkit.engine.runner import Runner
 from vlrkit.engine.work_dir import LOCK_NAME, WorkDirLockedError
 
 DIGITS = 'configs/simple_cnn/simple_cnn_digits.py'
-
-# Another process holding the lock, started in a fraction of a second: vlrkit.engine's __init__
-# (which imports torch and every hook) is skipped, work_dir.py itself needs only the stdlib.
-HOLD_LOCK = '''
-import sys, time, types
-sys.path.insert(0, {repo!r})
-engine = types.ModuleType('vlrkit.engine')
-engine.__path__ = [{repo!r} + '/vlrkit/engine']
-sys.modules['vlrkit.engine'] = engine
-from vlrkit.engine.work_dir import WorkDirLock
-assert WorkDirLock({work_dir!r}).acquire() is None
-print('locked', flush=True)
-time.sleep(600)
-'''
-
 
 def digits_runner(work_dir, **options):
     return Runner.from_cfg(load_config(DIGITS, cfg_options={'work_dir': str(work_dir), **options}))
@@ -41,14 +26,6 @@ def snapshot(folder):
     """Every file under ``folder`` with its bytes and modification time."""
     return {p.relative_to(folder): (p.read_bytes(), p.stat().st_mtime_ns)
             for p in sorted(folder.rglob('*')) if p.is_file()}
-
-
-def hold_lock(work_dir):
-    """Another process holding ``work_dir``'s lock; returns it once it holds it."""
-    holder = subprocess.Popen([sys.executable, '-c', HOLD_LOCK.format(repo=str(REPO), work_dir=str(work_dir))],
-                              stdout=subprocess.PIPE, text=True)
-    assert holder.stdout.readline().strip() == 'locked'
-    return holder
 
 
 def test_a_run_into_a_work_dir_another_process_holds_is_refused_naming_it(tmp_path):

@@ -34,3 +34,26 @@ def copy_sources(dest):
     for name in ('setup.py', 'README.md'):
         shutil.copy(REPO / name, Path(dest) / name)
     return Path(dest)
+
+
+# Another process holding the lock, started in a fraction of a second: vlrkit.engine's __init__
+# (which imports torch and every hook) is skipped, work_dir.py itself needs only the stdlib.
+HOLD_LOCK = '''
+import sys, time, types
+sys.path.insert(0, {repo!r})
+engine = types.ModuleType('vlrkit.engine')
+engine.__path__ = [{repo!r} + '/vlrkit/engine']
+sys.modules['vlrkit.engine'] = engine
+from vlrkit.engine.work_dir import WorkDirLock
+assert WorkDirLock({work_dir!r}).acquire() is None
+print('locked', flush=True)
+time.sleep(600)
+'''
+
+
+def hold_lock(work_dir):
+    """Another process holding ``work_dir``'s lock; returns it once it holds it."""
+    holder = subprocess.Popen([sys.executable, '-c', HOLD_LOCK.format(repo=str(REPO), work_dir=str(work_dir))],
+                              stdout=subprocess.PIPE, text=True)
+    assert holder.stdout.readline().strip() == 'locked'
+    return holder

@@ -2,22 +2,21 @@
 and the table that says what each variant reached."""
 import csv
 import json
-import os
 import re
 import shutil
 import socket
-import subprocess
 
 import pytest
 
-from helpers import run_tool, write_config
+from helpers import hold_lock, run_tool, write_config
 from vlrkit.config import load_config
 from vlrkit.engine.hooks.checkpoint_hook import CheckpointHook
 from vlrkit.models.summary import count_parameters
 from vlrkit.registry import MODELS
-from vlrkit.tools.sweep import DONE_MARKER, LOCK_FILE, main
+from vlrkit.run_log import read_log
+from vlrkit.engine.work_dir import LOCK_NAME
+from vlrkit.tools.sweep import DONE_MARKER, main
 from vlrkit.tools.sweep_grid import expand, parse_grid
-from vlrkit.tools.sweep_results import read_log
 
 # The digits recipe, made small: 89 training and 90 validation images of 16 px, 2 epochs.
 TINY = '''
@@ -155,16 +154,19 @@ def test_a_failing_variant_is_marked_and_the_others_go_on(tmp_path, capsys):
     command = [str(tiny_config(tmp_path / 'tiny.py')), '--grid', 'model.backbone.nonlinearity=swish,relu',
                '--work-dir', str(sweep_dir), '--cfg-options', 'train_cfg.max_epochs=1']
     sweep_dir.mkdir()
-    (sweep_dir / LOCK_FILE).write_text(f'{os.getpid()}@{socket.gethostname()}')
-    with pytest.raises(SystemExit) as stop:      # a sweep (this process) runs in the folder
+    holder = hold_lock(sweep_dir)                # another sweep runs in the folder
+    try:
+        with pytest.raises(SystemExit) as stop:
+            main(command)
+    finally:
+        holder.kill()                            # kill -9: the kernel frees its lock
+        holder.wait()
+    refusal = capsys.readouterr().err
+    assert stop.value.code == 2 and f'PID {holder.pid} on host {socket.gethostname()}' in refusal
+    assert sorted(p.name for p in sweep_dir.iterdir()) == [LOCK_NAME]   # nothing of it was touched
+    with pytest.raises(SystemExit) as stop:      # the lock of a sweep that died is free
         main(command)
-    assert stop.value.code == 2 and f'another sweep ({os.getpid()}@' in capsys.readouterr().err
-    gone = subprocess.Popen(['true'])
-    gone.wait()
-    (sweep_dir / LOCK_FILE).write_text(f'{gone.pid}@{socket.gethostname()}')   # a sweep that died
-    with pytest.raises(SystemExit) as stop:
-        main(command)
-    assert stop.value.code == 1 and not (sweep_dir / LOCK_FILE).exists()
+    assert stop.value.code == 1
     out, err = capsys.readouterr()
     assert "nonlinearity='swish'; choose one of" in out and 'log: ' in out
     assert '1 variant(s) failed: nonlinearity-swish' in err

@@ -59,8 +59,13 @@ def test_overwrite_deletes_the_earlier_checkpoints_after_saying_so(tmp_path):
 
 def test_an_unknown_work_dir_exists_value_is_a_config_error(tmp_path):
     earlier_run(tmp_path / 'w')
+    with pytest.raises(ConfigError, match="work_dir_exists='keep'; work_dir_exists takes None or one of "
+                                          "'error', 'timestamp', 'overwrite'"):
+        tiny_runner(tmp_path, tmp_path / 'w', work_dir_exists='keep')   # when the config loads
+    runner = tiny_runner(tmp_path, tmp_path / 'w')
+    runner.cfg.work_dir_exists = 'keep'                                 # set after loading
     with pytest.raises(ConfigError, match="work_dir_exists='keep'; use one of error, timestamp, overwrite"):
-        tiny_runner(tmp_path, tmp_path / 'w', work_dir_exists='keep').train()
+        runner.train()
 
 
 def test_resume_with_nothing_to_resume_starts_fresh_with_a_warning(tmp_path):

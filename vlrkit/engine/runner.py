@@ -50,6 +50,20 @@ CONFIG_KEYS = (
 # What a fresh run does with a work_dir that holds an earlier run's checkpoints (``work_dir_exists``,
 # tools/train.py --work-dir-exists): stop, write to a new time-named sub-folder, or delete them.
 WORK_DIR_EXISTS = ('error', 'timestamp', 'overwrite')
+# How the processes were started: one plain process, or torchrun (tools/dist_train.sh).
+LAUNCHERS = ('none', 'pytorch')
+
+# What the top-level scalars take, as the Runner reads them (__init__, train, _claim_work_dir);
+# config.py checks a config against it when it loads, naming the file. The Runner's own checks of
+# amp, launcher and work_dir_exists stay for a config changed after loading.
+TOP_LEVEL_SETTINGS = dict(
+    launcher=Setting(str, choices=LAUNCHERS),
+    amp=Setting((bool, str), optional=True, choices=(False, True, 'bf16', 'fp16')),
+    work_dir=Setting((str, os.PathLike), optional=True),
+    load_from=Setting((str, os.PathLike), optional=True),
+    resume=Setting((bool, str, os.PathLike), optional=True),
+    work_dir_exists=Setting(str, optional=True, choices=WORK_DIR_EXISTS),
+)
 
 # What env_cfg takes, as __init__ reads it (tests/configs/test_config_validation.py checks the names
 # against the code); config.py checks a config against it when it loads.

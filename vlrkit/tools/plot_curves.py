@@ -21,6 +21,7 @@ from pathlib import Path
 
 from vlrkit.cli import friendly_errors
 from vlrkit.errors import UserError
+from vlrkit.run_log import read_log
 
 MODES = ('train', 'val', 'test')
 STEP_KEYS = ('mode', 'epoch', 'iter')
@@ -29,7 +30,6 @@ LINE_STYLES = {'train': '-', 'val': '--', 'test': ''}
 
 def load_run(path):
     """``(name, records)`` of a work_dir or a log.jsonl file; the name is the work_dir's."""
-    from vlrkit.evaluation.analysis.report import read_log
     path = Path(path)
     log = path if path.suffix == '.jsonl' else path / 'log.jsonl'
     if not log.is_file():

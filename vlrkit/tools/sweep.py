@@ -11,10 +11,8 @@ variant; grid values are read like --cfg-options values.
 """
 import contextlib
 import json
-import os
 import re
 import shlex
-import socket
 import sys
 import time
 import traceback
@@ -25,6 +23,7 @@ from pathlib import Path
 from vlrkit.cli import add_config_arguments, friendly_errors, parser
 from vlrkit.config import load_config, parse_cfg_options, resolve_config_path
 from vlrkit.engine.banner import format_duration
+from vlrkit.engine.work_dir import WorkDirLock, locked_error
 from vlrkit.errors import ConfigError
 from vlrkit.tools.sweep_grid import check_grid_keys, expand, parse_grid, short_hash, value_option
 from vlrkit.tools.sweep_results import variant_result
@@ -40,8 +39,6 @@ SPEC_FILE = 'sweep_variant.json'
 VARIANT_LOG = 'sweep.log'
 # The wall time and epochs of the variant's finished training steps, for the s/epoch column.
 TIMING_FILE = 'sweep_timing.json'
-# Holds the pid of the sweep running in the folder.
-LOCK_FILE = 'sweep.lock'
 
 
 @dataclass
@@ -202,38 +199,17 @@ def error_line(log):
 @contextlib.contextmanager
 def folder_lock(folder):
     """One sweep per folder at a time: a second would train the same variants into the same
-    folders at once. The lock of a sweep that died (its pid is gone) is taken over."""
+    folders at once. The lock is a run's work_dir lock (engine/work_dir.py) on the sweep's folder:
+    the kernel frees it when its holder dies, and a refusal names the holder's PID and host."""
     folder.mkdir(parents=True, exist_ok=True)
-    lock, me = folder / LOCK_FILE, f'{os.getpid()}@{socket.gethostname()}'
-    try:
-        descriptor = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
-    except FileExistsError:
-        holder = lock.read_text().strip()
-        if holder_alive(holder):
-            raise ConfigError(f'another sweep ({holder}) is running in {folder}; wait for it to end, '
-                              f'or pass another --work-dir (if no such sweep runs, delete {lock})') from None
-        lock.unlink(missing_ok=True)
-        descriptor = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
-    os.write(descriptor, me.encode())
-    os.close(descriptor)
+    lock = WorkDirLock(folder)
+    holder = lock.acquire()
+    if holder:
+        raise locked_error(folder, holder)
     try:
         yield
     finally:
-        lock.unlink(missing_ok=True)
-
-
-def holder_alive(holder):
-    """Whether the ``pid@host`` of a lock still runs; a sweep on another host is taken as running."""
-    pid, _, host = holder.partition('@')
-    if host != socket.gethostname():
-        return True
-    try:
-        os.kill(int(pid), 0)
-    except (ValueError, ProcessLookupError):
-        return False
-    except PermissionError:
-        pass
-    return True
+        lock.release()
 
 
 class Progress:

@@ -13,22 +13,11 @@ from ..errors import UserError
 from ..models.pretrained import without_pretrained
 from ..models.summary import count_parameters
 from ..registry import MODELS
+from ..run_log import read_log
 
 
 class SweepResultError(UserError):
     """A variant trained but left no number the table needs; the message names the file."""
-
-
-def read_log(path):
-    """The records of a log.jsonl. A line cut off by a killed run is skipped: the resumed run
-    writes its epochs again."""
-    records = []
-    for line in Path(path).read_text().splitlines():
-        try:
-            records.append(json.loads(line))
-        except json.JSONDecodeError:
-            continue
-    return records
 
 
 def values_by_step(records, key, by_epoch):

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from vlrkit.cli import add_config_arguments, friendly_errors, load_cli_config, parser
 from vlrkit.config import config_name, require_keys
-from vlrkit.engine.runner import Runner
+from vlrkit.engine.runner import LAUNCHERS, Runner
 from vlrkit.models.base import with_flip_test
 from vlrkit.models.pretrained import without_pretrained
 
@@ -34,7 +34,7 @@ def main(argv=None):
     p.add_argument('--show-num', type=int, help='with --show-dir: only the first N images')
     p.add_argument('--tta', action='store_true',
                    help='flip test-time augmentation: merge the predictions of each image and its mirror')
-    p.add_argument('--launcher', choices=['none', 'pytorch'], default='none')
+    p.add_argument('--launcher', choices=LAUNCHERS, default='none')
     args = p.parse_args(argv)
     with friendly_errors():
         cfg = load_cli_config(args)

@@ -2,7 +2,7 @@
 ``vlrkit::fcos/fcos_r18_fpn_demo.py``, the copy installed with vlrkit); ``python tools/train.py``
 in a clone is the same command."""
 from vlrkit.cli import add_config_arguments, friendly_errors, load_cli_config, parser
-from vlrkit.engine.runner import WORK_DIR_EXISTS, Runner
+from vlrkit.engine.runner import LAUNCHERS, WORK_DIR_EXISTS, Runner
 
 
 def main(argv=None):
@@ -14,7 +14,7 @@ def main(argv=None):
     p.add_argument('--work-dir-exists', choices=WORK_DIR_EXISTS,
                    help='a fresh run into a work_dir holding checkpoints: error (default), timestamp '
                         '(write to a new time-named sub-folder) or overwrite (delete the old ones)')
-    p.add_argument('--launcher', choices=['none', 'pytorch'], default='none',
+    p.add_argument('--launcher', choices=LAUNCHERS, default='none',
                    help="'pytorch' when started by torchrun (tools/dist_train.sh)")
     args = p.parse_args(argv)
     with friendly_errors():

@@ -39,10 +39,10 @@ analysis = [
 '''
 
 
-def write_log(path):
+def write_log(path, cut_line=''):
     records = [dict(mode='train', epoch=1, iter=i, lr=0.05, loss_cls=2.0 / i, loss=2.0 / i)
                for i in (10, 20, 30)] + [dict(mode='val', epoch=1, iter=30, **{'accuracy/top1': 0.5})]
-    path.write_text('\n'.join(json.dumps(r) for r in records) + '\nnot json, a cut line')
+    path.write_text('\n'.join(json.dumps(r) for r in records) + '\n' + cut_line)
 
 
 def referenced_images(page):
@@ -52,8 +52,9 @@ def referenced_images(page):
 def test_report_page_shows_every_figure_table_and_note(tmp_path):
     figure = save_image(np.zeros((20, 30, 3), np.uint8), tmp_path / 'analysis' / 'knn_neighbours.png')
     hook_picture = save_image(np.zeros((8, 8, 3), np.uint8), tmp_path / 'vis' / 'filters_iter_0.png')
-    write_log(tmp_path / 'log.jsonl')
-    curves = training_curves(tmp_path / 'log.jsonl', tmp_path / 'analysis' / 'training_curves.png')
+    write_log(tmp_path / 'log.jsonl', cut_line='{"mode": "train", "ep')   # the run was killed
+    with pytest.warns(UserWarning, match='line 5: skipped a record cut off by a killed run'):
+        curves = training_curves(tmp_path / 'log.jsonl', tmp_path / 'analysis' / 'training_curves.png')
     sections = [('knn', [dict(kind='figure', title='neighbours <k=5>', path=figure),
                          dict(kind='table', title='AP', header=['class', 'AP'],
                               rows=[['dog', '0.5']]),

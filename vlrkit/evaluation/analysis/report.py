@@ -6,25 +6,14 @@ the folder can be copied or served as is). It holds the training curves drawn fr
 analysis's figures, tables and notes in the order the config lists them.
 """
 import html
-import json
 import os
 from pathlib import Path
 
+from vlrkit.run_log import read_log
 from vlrkit.visualization.figures import save_figure
 
 # Keys of a log.jsonl record that describe the step, not a measured value.
 STEP_KEYS = ('mode', 'epoch', 'iter', 'time', 'data_time')
-
-
-def read_log(path):
-    """Records of a ``log.jsonl`` (one JSON object per line); unreadable lines are skipped."""
-    records = []
-    for line in Path(path).read_text().splitlines():
-        try:
-            records.append(json.loads(line))
-        except json.JSONDecodeError:
-            continue  # a line cut short by a killed run
-    return records
 
 
 def training_curves(log_path, out_path):
