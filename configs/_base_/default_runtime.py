@@ -14,8 +14,9 @@ env_cfg = dict(
     device='auto',          # 'auto' = CUDA when available, else CPU; or 'cpu', 'cuda', 'cuda:1'
     seed=0,
     deterministic=False,
+    cudnn_benchmark=False,  # True: cuDNN picks the fastest kernels per input shape (fixed-size inputs)
     channels_last=False,
-    compile=False,          # torch.compile the model
+    compile=False,          # torch.compile the training loss forward
 )
 amp = None                  # None, 'bf16' (CPU or GPU) or 'fp16' (CUDA, with a GradScaler)
 launcher = 'none'           # 'pytorch' under torchrun (tools/dist_train.sh sets it)

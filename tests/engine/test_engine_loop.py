@@ -59,14 +59,19 @@ class NaNOnFourthCallLoss(torch.nn.Module):
 
 @HOOKS.register_module(force=True)
 class RecordProgress(Hook):
+    """Progress, the step's flag, the weights and the optimizer state after every iteration."""
+
     def __init__(self):
-        self.seen = []
+        self.seen, self.weights, self.momentum = [], [], []
 
     def after_train_iter(self, runner, batch_idx, batch, outputs):
         self.seen.append((batch_idx, runner.progress.iter, runner.loss_is_finite))
+        self.weights.append([p.detach().clone() for p in runner.model.parameters()])
+        self.momentum.append([runner.optimizer.state[p]['momentum_buffer'].clone()
+                              for p in runner.model.parameters()])
 
 
-def test_a_skipped_step_is_not_done_without_any_hook(tmp_path):
+def test_a_skipped_step_counts_and_leaves_weights_and_optimizer_state_as_they_were(tmp_path):
     cfg = small_digits(tmp_path, **{'train_cfg': dict(by_epoch=False, max_iters=5, val_interval=0),
                                     'model.head.loss_cls': dict(type='NaNOnFourthCallLoss'),
                                     'default_hooks.nan_guard': None, 'default_hooks.checkpoint': None,
@@ -74,11 +79,16 @@ def test_a_skipped_step_is_not_done_without_any_hook(tmp_path):
     runner = Runner.from_cfg(cfg)
     NaNOnFourthCallLoss.calls = 0
     runner.train()
-    seen = next(h for h in runner.hooks if isinstance(h, RecordProgress)).seen
-    # the fourth batch's step was skipped: progress stays at 3, and a sixth batch completes the run
-    assert seen == [(0, 1, True), (1, 2, True), (2, 3, True), (3, 3, False), (4, 4, True), (5, 5, True)]
+    record = next(h for h in runner.hooks if isinstance(h, RecordProgress))
+    # the fourth batch's step was skipped on the device, and the loop counted it all the same
+    assert record.seen == [(0, 1, True), (1, 2, True), (2, 3, True), (3, 4, False), (4, 5, True)]
     assert runner.progress == Progress(iter=5, epoch=1, batch=0)   # the break ends the epoch
-    assert NaNOnFourthCallLoss.calls == 6
+    assert NaNOnFourthCallLoss.calls == 5
+    for after_skip, before_skip in ((record.weights[3], record.weights[2]),
+                                    (record.momentum[3], record.momentum[2])):
+        assert all(torch.equal(a, b) for a, b in zip(after_skip, before_skip))
+    assert not torch.equal(record.weights[4][0], record.weights[3][0])   # the next step trains on
+    assert all(torch.isfinite(w).all() for w in record.weights[4])
 
 
 def test_default_hooks_come_from_the_config_alone(tmp_path):
@@ -109,12 +119,40 @@ def test_optim_step_accumulates_and_always_steps_on_the_last_iteration():
                                                                       True, True]
 
 
-def test_optim_step_skips_a_non_finite_loss_and_drops_the_groups_gradients():
-    model, step = linear_step(accumulative_counts=2)
-    assert step.backward(model(torch.ones(1, 3)).sum())
-    assert model.weight.grad is not None
-    assert not step.backward(model(torch.ones(1, 3)).sum() * float('inf'))
-    assert model.weight.grad is None
+def test_optim_step_skips_a_group_with_a_non_finite_loss_on_the_device():
+    model = torch.nn.Linear(3, 1)
+    step = OptimStep(torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9), accumulative_counts=2)
+    inputs = torch.ones(1, 3)
+    step.backward(model(inputs).sum())
+    step.step()                                       # a good step: momentum exists
+    before = [p.detach().clone() for p in model.parameters()]
+    momentum = [step.optimizer.state[p]['momentum_buffer'].clone() for p in model.parameters()]
+    assert step.backward(model(inputs).sum()).item() == 1
+    assert step.backward(model(inputs).sum() * float('inf')).item() == 0   # one bad micro-batch ...
+    step.step()                                                             # ... skips the group
+    assert all(torch.equal(p, b) for p, b in zip(model.parameters(), before))
+    assert all(torch.equal(step.optimizer.state[p]['momentum_buffer'], m)
+               for p, m in zip(model.parameters(), momentum))
+    assert model.weight.grad is None and step.nonfinite_count.item() == 1
+    step.backward(model(inputs).sum())
+    step.step()
+    assert not torch.equal(model.weight, before[0])   # the next group steps
+
+
+def test_a_skipped_first_step_leaves_adam_as_if_it_never_ran():
+    """The state a skipped first step creates is put back to zeros: Adam's fresh state."""
+    skipped, fresh = torch.nn.Linear(3, 1), torch.nn.Linear(3, 1)
+    fresh.load_state_dict(skipped.state_dict())
+    steps = [OptimStep(torch.optim.Adam(m.parameters(), lr=0.1)) for m in (skipped, fresh)]
+    steps[0].backward(skipped(torch.ones(1, 3)).sum() * float('nan'))
+    steps[0].step()
+    assert torch.equal(skipped.weight, fresh.weight)
+    for model, step in zip((skipped, fresh), steps):
+        step.backward(model(torch.ones(1, 3)).sum())
+        step.step()
+    assert torch.equal(skipped.weight, fresh.weight) and torch.equal(skipped.bias, fresh.bias)
+    assert torch.equal(steps[0].optimizer.state[skipped.weight]['exp_avg_sq'],
+                       steps[1].optimizer.state[fresh.weight]['exp_avg_sq'])
 
 
 def test_optim_step_clips_and_reports_the_norm_before_clipping():

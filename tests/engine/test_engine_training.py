@@ -120,17 +120,27 @@ class NaNAfterThreeCallsLoss(torch.nn.Module):
 
 
 def test_nan_loss_stops_with_message_and_last_good_checkpoint(tmp_path):
-    cfg = digits_cfg(tmp_path, **{'train_cfg': dict(by_epoch=False, max_iters=10, val_interval=0),
-                                  'model.head.loss_cls': dict(type='NaNAfterThreeCallsLoss'),
-                                  'param_scheduler': []})
+    """NaN from the fourth iteration on: the guard's look at iteration 5 stops the run, and what
+    it saved is the three good steps' model and optimizer state, bit for bit."""
+    cfg = digits_cfg(tmp_path / 'nan', **{'train_cfg': dict(by_epoch=False, max_iters=10, val_interval=0),
+                                          'model.head.loss_cls': dict(type='NaNAfterThreeCallsLoss'),
+                                          'default_hooks.nan_guard.interval': 5, 'param_scheduler': []})
     runner = Runner.from_cfg(cfg)
-    with pytest.raises(FloatingPointError, match=r'non-finite loss at iteration 4 .*loss_cls=nan.*--resume'):
+    with pytest.raises(FloatingPointError, match=r'non-finite loss in 2 of the iterations 1-5 '
+                                                 r'\(the last: loss_cls=nan.*--resume'):
         runner.train()
-    saved = load_checkpoint_file(tmp_path / 'last_good_iter_3.pth')
-    assert saved['meta']['iters_done'] == 3
-    assert all(torch.isfinite(v).all() for v in saved['state_dict'].values())
-    for key, value in runner.model.state_dict().items():   # the NaN step was never applied
-        assert torch.equal(value, saved['state_dict'][key])
+    saved = load_checkpoint_file(tmp_path / 'nan' / 'last_good_iter_5.pth')
+    assert saved['meta']['iters_done'] == 5
+    good = Runner.from_cfg(digits_cfg(tmp_path / 'good', **{
+        'train_cfg': dict(by_epoch=False, max_iters=3, val_interval=0), 'param_scheduler': [],
+        'default_hooks.checkpoint': None}))
+    good.train()
+    for key, value in good.model.state_dict().items():   # the NaN steps were never applied
+        assert torch.equal(value, saved['state_dict'][key]), key
+    good_state = good.optimizer.state_dict()['state']
+    assert good_state.keys() == saved['optimizer']['state'].keys()
+    for index, state in good_state.items():
+        assert torch.equal(state['momentum_buffer'], saved['optimizer']['state'][index]['momentum_buffer'])
 
 
 def test_fresh_run_refuses_to_overwrite_an_earlier_runs_checkpoints(tmp_path):
@@ -154,3 +164,11 @@ def test_analysis_evaluators_run_from_test_evaluator(tmp_path):
     precision = [v for k, v in metrics.items() if k.startswith('knn')]
     assert precision and 0.0 <= precision[0] <= 1.0 and 'accuracy/top1' in metrics
     assert list(tmp_path.rglob('*.png'))   # the retrieval grid was drawn
+
+
+@pytest.mark.parametrize('deterministic, expected', [(False, True), (True, False)])
+def test_cudnn_benchmark_is_set_unless_deterministic(tmp_path, monkeypatch, deterministic, expected):
+    monkeypatch.setattr(torch.backends.cudnn, 'benchmark', False)   # restored after the test
+    Runner.from_cfg(digits_cfg(tmp_path, **{'env_cfg.cudnn_benchmark': True,
+                                            'env_cfg.deterministic': deterministic}))
+    assert torch.backends.cudnn.benchmark is expected

@@ -4,27 +4,9 @@ import pytest
 import torch
 from torchvision.ops import sigmoid_focal_loss
 
+from helpers.fcos import K, batch_of, tiny_fcos
 from vlrkit.errors import ConfigError
-from vlrkit.registry import BACKBONES, LOSSES, MODELS, NECKS
-
-K = 4
-
-
-def tiny_fcos(**head):
-    return MODELS.build(dict(
-        type='FCOS', backbone=dict(type='ResNet', depth=18, out_indices=(1, 2, 3)),
-        neck=dict(type='FPN', in_channels=[128, 256, 512], out_channels=32),
-        head=dict(type='FCOSHead', num_classes=K, in_channels=32, feat_channels=32, stacked_convs=2,
-                  strides=(8, 16, 32), **{'norm': dict(type='GN', num_groups=8), **head})))
-
-
-def batch_of(boxes, labels, difficult=None, size=64):
-    torch.manual_seed(0)
-    return dict(images=torch.randn(len(boxes), 3, size, size),
-                boxes=[torch.tensor(b, dtype=torch.float32).reshape(-1, 4) for b in boxes],
-                labels=[torch.tensor(l, dtype=torch.long) for l in labels],
-                difficult=[torch.tensor(d, dtype=torch.bool) for d in difficult] if difficult
-                else [torch.zeros(len(l), dtype=torch.bool) for l in labels])
+from vlrkit.registry import BACKBONES, LOSSES, NECKS
 
 
 def total(losses):
@@ -161,3 +143,13 @@ def test_tower_builds_the_norm_its_type_names(norm, layer):
 def test_unknown_tower_norm_is_a_config_error_naming_the_valid_ones():
     with pytest.raises(ConfigError, match=r"'LN' is not one of \['BN', 'GN'\]"):
         tiny_fcos(norm=dict(type='LN'))
+
+
+def test_num_pos_ema_starts_at_the_first_batch_then_moves_on():
+    """The average of positives lives on the device (no read of it per step) and follows
+    avg <- m * avg + (1 - m) * num_pos from the first batch's count."""
+    head = tiny_fcos(num_pos_ema=0.9).head.train()
+    first, second = torch.tensor(12.0), torch.tensor(40.0)
+    assert torch.equal(head.normaliser(first), first)
+    assert torch.equal(head.normaliser(second), first * 0.9 + (1 - 0.9) * second)
+    assert torch.equal(head.eval().normaliser(second), second)   # evaluation: this batch's count

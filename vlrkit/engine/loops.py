@@ -4,9 +4,9 @@
 (``by_epoch``) and how long it is; it walks the dataloader, calls the hooks around each iteration
 and epoch, and validates when due. ``Progress`` is the only record of how far training got: the
 loop alone advances it, hooks and checkpoints read it. An iteration whose optimizer step was
-skipped (a non-finite loss) is not done: progress does not move, so a checkpoint saved then
-resumes by retrying that batch, and an unguarded run does one more iteration to reach
-``max_iters`` steps.
+skipped (a non-finite loss) counts like any other: the skip is decided on the device
+(optim_step.py), and the loop does not wait for the device to learn of it; NaNGuardHook stops
+the run at its next check.
 
 Each epoch ends with its wall time (``runner.epoch_time``, the epoch's iterations and hooks, not
 the evaluations after it) and, every ``train_eval_interval`` epochs, the training set's metrics
@@ -108,13 +108,11 @@ class TrainLoop:
             runner.data_time = time.perf_counter() - data_start
             runner.call_hook('before_train_iter', batch_idx=batch_idx, batch=batch)
             outputs = runner.train_step(batch)
-            done = runner.loss_is_finite
-            if done:
-                runner.progress = dataclasses.replace(
-                    runner.progress, iter=runner.progress.iter + 1, batch=batch_idx + 1)
+            runner.progress = dataclasses.replace(
+                runner.progress, iter=runner.progress.iter + 1, batch=batch_idx + 1)
             runner.iter_time = time.perf_counter() - data_start
             runner.call_hook('after_train_iter', batch_idx=batch_idx, batch=batch, outputs=outputs)
-            if done and not self.by_epoch and self._val_due(runner.progress.iter, self.max_iters):
+            if not self.by_epoch and self._val_due(runner.progress.iter, self.max_iters):
                 runner.val()
             if runner.progress.iter >= self.max_iters:
                 break

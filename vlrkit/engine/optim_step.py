@@ -4,9 +4,20 @@ It owns the GradScaler (fp16 only), gradient accumulation, clipping and the non-
 loop only says *which* iteration it is. The order inside a step is the one that keeps fp16 and
 accumulation correct: backward of the scaled loss divided by ``accumulative_counts``; on the last
 micro-batch of a group, unscale *before* clipping (the norm must be of the true gradients), then
-step and clear the gradients. A non-finite loss -- agreed on by every DDP rank, so all ranks skip
-together -- has no backward and drops the group's gradients, leaving the weights at the last good
-step.
+step and clear the gradients.
+
+A non-finite loss -- agreed on by every DDP rank (an all-reduce of the flag on the device), so
+all ranks skip together -- makes its group's step a no-op, decided on the device: reading the flag
+on the host would stall the GPU every iteration. Without a GradScaler the step snapshots the
+parameters it updates and their optimizer state, steps, and puts the snapshot back where the flag
+says so (``torch.where``): weights and state are then bit for bit those of the last good step. State
+that a skipped first step creates is put back to zeros, which is what SGD (without dampening),
+Adam, AdamW and RMSprop start from. Optimizer state that is no tensor on the parameters' device
+(a Python number, or Adam's step counter on the CPU for CUDA weights unless ``capturable=True`` or
+``fused=True``) can only be restored by reading the flag: one sync in that step. With a GradScaler
+(fp16) torch's own ``scaler.step`` skips the step of non-finite gradients, and it reads its inf
+flag on the host (a sync per step, torch's) and lowers the scale after a skip. ``nonfinite_count``
+counts the non-finite losses on the device; NaNGuardHook reads it at its interval.
 """
 import contextlib
 
@@ -29,6 +40,8 @@ class OptimStep:
         self.clip_grad = clip_grad
         self.accumulative_counts = accumulative_counts
         self.scaler = torch.amp.GradScaler('cuda') if fp16 else None
+        self.nonfinite_count = None    # int64 device tensor once the first loss went backward
+        self._group_finite = None      # 1 while every micro-batch of this group had a finite loss
 
     def steps_at(self, iteration, max_iters):
         """Whether the (1-based) ``iteration`` ends an accumulation group; the last one always does."""
@@ -42,19 +55,22 @@ class OptimStep:
         return train_model.no_sync()
 
     def backward(self, loss):
-        """Backward of ``loss`` unless it is non-finite on any rank; returns whether it was finite."""
+        """Backward of ``loss`` (a non-finite one too: every rank runs the same collectives);
+        returns the device flag, 1 where ``loss`` was finite on every rank."""
         finite = torch.isfinite(loss.detach()).to(torch.int32)
         if dist.is_distributed():
             torch.distributed.all_reduce(finite, op=torch.distributed.ReduceOp.MIN)
-        if not bool(finite):
-            self.optimizer.zero_grad(set_to_none=True)
-            return False
+        if self.nonfinite_count is None:
+            self.nonfinite_count = torch.zeros((), dtype=torch.int64, device=finite.device)
+        self.nonfinite_count += 1 - finite
+        self._group_finite = finite if self._group_finite is None else self._group_finite * finite
         loss = loss / self.accumulative_counts
         (self.scaler.scale(loss) if self.scaler else loss).backward()
-        return True
+        return finite
 
     def step(self):
-        """Unscale, clip, step, zero; returns ``{'grad_norm': norm before clipping}`` when clipping."""
+        """Unscale, clip, step unless the group had a non-finite loss, zero; returns
+        ``{'grad_norm': norm before clipping}`` when clipping."""
         logged = {}
         if self.clip_grad:
             if self.scaler:
@@ -65,9 +81,39 @@ class OptimStep:
             self.scaler.step(self.optimizer)
             self.scaler.update()
         else:
-            self.optimizer.step()
+            self._step_where(self._group_finite.bool())
         self.optimizer.zero_grad(set_to_none=True)
+        self._group_finite = None
         return logged
+
+    @torch.no_grad()
+    def _step_where(self, finite):
+        """``optimizer.step()``, kept only where the 0-d device flag ``finite`` is true."""
+        params = [p for group in self.optimizer.param_groups for p in group['params'] if p.grad is not None]
+        saved_params = [p.detach().clone() for p in params]
+        saved_state = [{k: v.clone() if torch.is_tensor(v) else v
+                        for k, v in self.optimizer.state.get(p, {}).items()} for p in params]
+        self.optimizer.step()
+        for param, saved in zip(params, saved_params):
+            param.copy_(torch.where(finite, param, saved))
+        on_host = []   # (state, key, value before the step or None): restored by reading the flag
+        for param, saved in zip(params, saved_state):
+            state = self.optimizer.state.get(param, {})
+            for key, value in state.items():
+                before = saved.get(key)
+                if torch.is_tensor(value) and value.device == finite.device:
+                    fresh = torch.zeros_like(value) if before is None else before
+                    value.copy_(torch.where(finite, value, fresh))
+                else:
+                    on_host.append((state, key, before))
+        if on_host and not bool(finite):   # one sync, where the state needs it (module docstring)
+            for state, key, before in on_host:
+                if before is not None:
+                    state[key] = before
+                elif torch.is_tensor(state[key]):
+                    state[key] = torch.zeros_like(state[key])
+                else:
+                    del state[key]
 
     def loss_scale(self):
         """The factor gradients carry between backward and ``step`` (1 without a GradScaler)."""

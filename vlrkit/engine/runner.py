@@ -30,6 +30,7 @@ from .checkpoint import (WorkDirInUseError, atomic_write, check_fits, load_check
                          rng_state, save_checkpoint, set_rng_state)
 from .dataloader import build_dataloader
 from .hooks.hook import priority_value
+from .log_vars import LogVars
 from .loops import EvalLoss, Progress, TrainLoop, eval_cfg
 from .optim import build_optimizer, build_param_schedulers
 from .optim_step import OptimStep
@@ -68,7 +69,7 @@ TOP_LEVEL_SETTINGS = dict(
 # What env_cfg takes, as __init__ reads it (tests/configs/test_config_validation.py checks the names
 # against the code); config.py checks a config against it when it loads.
 ENV_CFG_KEYS = dict(device=Setting(str), seed=Setting(int), deterministic=Setting(bool),
-                    channels_last=Setting(bool), compile=Setting(bool))
+                    cudnn_benchmark=Setting(bool), channels_last=Setting(bool), compile=Setting(bool))
 
 
 def check_class_count(model, dataset, loader_key):
@@ -98,6 +99,40 @@ class _LossForward(torch.nn.Module):
         return self.model.loss(batch)
 
 
+def predictions_to_host(preds):
+    """Predictions (a list of dicts of tensors) on the CPU, floats as float32; and the CUDA event
+    after which they are there, or None when they already are.
+
+    From a GPU the copies go into pinned buffers without blocking, so the GPU predicts the next
+    batch while the host's evaluators work on this one (``Runner.evaluate`` processes a batch
+    one batch late, after ``event.synchronize()``); a blocking ``.cpu()`` per tensor would wait
+    for the device each time. Tensors already on the CPU pass as they are.
+    """
+    def host(value):
+        value = value.detach()
+        dtype = torch.float32 if torch.is_floating_point(value) else value.dtype
+        if value.device.type != 'cuda':
+            return value.to(dtype)
+        pinned = torch.empty(value.shape, dtype=dtype, pin_memory=True)
+        return pinned.copy_(value.to(dtype), non_blocking=True)
+
+    on_host = [{k: host(v) for k, v in p.items()} for p in preds]
+    if not any(v.device.type == 'cuda' for p in preds for v in p.values()):
+        return on_host, None
+    event = torch.cuda.Event()
+    event.record()
+    return on_host, event
+
+
+def _process_when_copied(evaluators, batch, preds, copied):
+    """Each evaluator's ``process`` of a batch, once its predictions' copies (``copied``, a CUDA
+    event or None) are done."""
+    if copied is not None:
+        copied.synchronize()
+    for evaluator in evaluators:
+        evaluator.process(batch, preds)
+
+
 class Runner:
 
     def __init__(self, cfg):
@@ -107,7 +142,9 @@ class Runner:
         self.device, self.rank, self.world_size = self._setup_device(
             env_cfg, self.cfg.get('launcher', 'none'))
         self.seed = env_cfg.get('seed', 0)
-        self._set_seed(self.seed, env_cfg.get('deterministic', False))
+        deterministic = env_cfg.get('deterministic', False)
+        self._set_seed(self.seed, deterministic)
+        self._set_cudnn_benchmark(env_cfg.get('cudnn_benchmark', False), deterministic)
         self.work_dir = Path(self.cfg.get('work_dir') or Path('work_dirs') / config_name(self.cfg))
         self.work_dir_lock = WorkDirLock(self.work_dir)
         stale = self._lock_work_dir()
@@ -121,8 +158,7 @@ class Runner:
         model = MODELS.build(copy.deepcopy(self.cfg.model)).to(self.device)
         if self.channels_last:
             model = model.to(memory_format=torch.channels_last)
-        if env_cfg.get('compile', False):
-            model.compile()
+        self.compile = env_cfg.get('compile', False)   # applied to the loss forward by train()
         self.model = model
         self.train_dataloader = self.val_dataloader = self.test_dataloader = None
         self.val_evaluators, self.test_evaluators = [], []
@@ -135,7 +171,8 @@ class Runner:
         self.train_model = None
         # Written by the loop and train_step only, read by hooks and checkpoints.
         self.progress = Progress()
-        self.loss_is_finite, self.log_vars = True, {}
+        self.log_vars = LogVars()
+        self._loss_finite = torch.ones((), dtype=torch.int32)   # the last step's device flag
         self.data_time = self.iter_time = 0.0
         self.epoch_time, self.train_metrics = 0.0, {}   # of the epoch just ended
         self.train_eval_dataloader, self.train_evaluators = None, []
@@ -172,8 +209,14 @@ class Runner:
         torch.manual_seed(seed)
         if deterministic:
             torch.use_deterministic_algorithms(True, warn_only=True)
-            torch.backends.cudnn.benchmark = False
             os.environ.setdefault('CUBLAS_WORKSPACE_CONFIG', ':4096:8')
+
+    @staticmethod
+    def _set_cudnn_benchmark(benchmark, deterministic):
+        """cuDNN tries the convolution algorithms of each new input shape and keeps the fastest:
+        a gain when every batch has the same size (fixed-size inputs), a cost when sizes vary (each
+        new shape is tried again). Off under ``deterministic``: the choice may differ run to run."""
+        torch.backends.cudnn.benchmark = bool(benchmark) and not deterministic
 
     def _lock_work_dir(self):
         """Create and lock the work_dir before anything is written there, so that a second run into
@@ -286,6 +329,10 @@ class Runner:
         if dist.is_distributed():
             device_ids = [self.device.index] if self.device.type == 'cuda' else None
             self.train_model = DistributedDataParallel(self.train_model, device_ids=device_ids)
+        if self.compile:
+            # The loss forward is what training runs; compiled in place, so the model's own
+            # state_dict (checkpoints) keeps its keys, without ``_orig_mod.`` prefixes.
+            self.train_model.compile()
 
         resumed = bool(self.cfg.get('resume')) and \
             self.resume(None if self.cfg.resume is True else self.cfg.resume)
@@ -317,20 +364,29 @@ class Runner:
 
     def train_step(self, batch):
         """Forward under autocast, then the OptimStep's backward and (when the accumulation group
-        is complete) its step. Sets ``loss_is_finite`` and ``log_vars``; returns ``model.loss``'s dict."""
+        is complete) its step, which a non-finite loss makes a no-op on the device. Sets
+        ``log_vars`` (device tensors, read when a hook asks) and the flag behind
+        ``loss_is_finite``; reads nothing back from the device. Returns ``model.loss``'s dict."""
         batch = self._to_device(batch)
         stepping = self.optim_step.steps_at(self.progress.iter + 1, self.max_iters)
         with self.optim_step.sync_context(self.train_model, stepping):
             with self._autocast():
                 losses = self.train_model(batch)
             loss = sum(v for k, v in losses.items() if k.startswith('loss'))
-            self.loss_is_finite = self.optim_step.backward(loss)
+            self._loss_finite = self.optim_step.backward(loss)
         logged = {k: v.detach().float().mean() for k, v in losses.items()}
         logged['loss'] = loss.detach().float()
-        if self.loss_is_finite and stepping:
+        if stepping:
             logged.update(self.optim_step.step())
-        self.log_vars = dict(zip(logged, torch.stack(list(logged.values())).tolist()))
+        self.log_vars = LogVars(logged)
         return losses
+
+    @property
+    def loss_is_finite(self):
+        """Whether this iteration's loss was finite on every rank (its step was then taken).
+        Reading it waits for the device; NaNGuardHook reads ``optim_step.nonfinite_count`` at
+        its interval instead."""
+        return bool(self._loss_finite)
 
     # ------------------------------------------------------------------ evaluation
     def val(self):
@@ -425,6 +481,7 @@ class Runner:
         was_training = self.model.training
         self.model.eval()
         eval_loss = EvalLoss(len(loader.dataset), self.rank, self.world_size) if compute_loss else None
+        pending = None     # the previous batch, its predictions on their way to the host
         for batch in loader:
             on_device = self._to_device(batch)
             with self._autocast():
@@ -432,10 +489,11 @@ class Runner:
                 real = eval_loss.real_part(on_device) if eval_loss is not None else None
                 if real is not None:
                     eval_loss.add(self.model.loss(real), real)
-            preds = [{k: v.detach().cpu().float() if torch.is_floating_point(v) else v.detach().cpu()
-                      for k, v in p.items()} for p in preds]
-            for evaluator in evaluators:
-                evaluator.process(batch, preds)
+            if pending is not None:
+                _process_when_copied(evaluators, *pending)
+            pending = (batch, *predictions_to_host(preds))
+        if pending is not None:
+            _process_when_copied(evaluators, *pending)
         context = EvalContext(
             work_dir=out_dir or self.work_dir, writer=None if out_dir else self.writer,
             step=self.progress.iter,

@@ -1,7 +1,7 @@
 """The Hook base class: no-op stage methods a hook overrides where it has work to do.
 
 Stages follow mmengine so its users feel at home; ``outputs`` of a training iteration is the loss
-dict returned by ``model.loss`` (detached floats for logging live in ``runner.log_vars``).
+dict returned by ``model.loss`` (its detached values for logging are ``runner.log_vars``).
 
 What a hook may read from the runner -- every one is set in ``Runner.__init__``, so it exists (with
 a neutral value) at every stage; a hook writes none of them:
@@ -14,13 +14,15 @@ a neutral value) at every stage; a hook writes none of them:
 - ``by_epoch``, ``max_epochs``, ``max_iters``: the TrainLoop's decisions from ``train_cfg``
 - ``progress``: a frozen ``loops.Progress`` of completed work (``iter``, ``epoch``, ``batch`` of
   the current epoch). In ``after_train_iter`` ``progress.iter`` is the iteration just done,
-  1-based; in ``before_train_iter`` the count before it. After a skipped step (below) it has not
-  moved.
+  1-based; in ``before_train_iter`` the count before it. A skipped step (below) counts too.
 - ``optimizer``, ``param_schedulers`` (a list of ``(scheduler, by_epoch)``), ``optim_step`` (the
   ``OptimStep``: GradScaler, clipping, accumulation; None before ``train()``)
-- ``loss_is_finite`` (False when this iteration's step was skipped for a NaN/Inf loss),
-  ``log_vars`` (this iteration's losses as floats, plus ``grad_norm`` when clipping),
-  ``data_time`` and ``iter_time`` (seconds waiting for the batch, and for the whole iteration)
+- ``log_vars`` (this iteration's losses, ``loss`` and each of ``model.loss``'s values, plus
+  ``grad_norm`` when clipping: a ``LogVars`` mapping of floats over device tensors; the first
+  read waits for the device, so read it at an interval, or sum ``log_vars.tensors``),
+  ``loss_is_finite`` (False when this iteration's step was skipped for a NaN/Inf loss; reading
+  it waits for the device too), ``data_time`` and ``iter_time`` (seconds waiting for the batch,
+  and for the whole iteration as the host saw it: on a GPU the device may still be working)
 - ``epoch_time`` (seconds of the epoch just ended) and ``train_metrics`` (the training set's
   metrics that epoch, ``{}`` when ``train_cfg.train_eval_interval`` did not ask for them): set
   before ``after_train_epoch``

@@ -14,6 +14,7 @@ from tqdm import tqdm
 
 from ...registry import HOOKS
 from ... import dist
+from ..log_vars import LogVars
 from .hook import Hook
 
 
@@ -40,8 +41,10 @@ def headline_metrics(metrics):
 class LoggerHook(Hook):
     """Logs window-averaged losses, lr, time per iteration and ETA every ``interval`` iterations.
 
-    On an interactive terminal a tqdm bar shows progress continuously; in logs (CI, nohup) the
-    interval lines carry the same information.
+    On an interactive terminal a tqdm bar shows progress continuously (its loss, the window's
+    mean, changes at the interval); in logs (CI, nohup) the interval lines carry the same
+    information. The window's losses are summed on the device and read once per interval (see
+    vlrkit/engine/log_vars.py).
     """
 
     priority = 'BELOW_NORMAL'
@@ -58,19 +61,21 @@ class LoggerHook(Hook):
                              desc='train', file=sys.stdout)
 
     def after_train_iter(self, runner, batch_idx, batch, outputs):
-        for key, value in runner.log_vars.items():
-            self._sums[key] = self._sums.get(key, 0.0) + value
+        for key, value in runner.log_vars.tensors().items():
+            self._sums[key] = self._sums[key] + value if key in self._sums else value
         self._count += 1
         self._time_sum += runner.iter_time
         self._timed_iters += 1
         lr = runner.optimizer.param_groups[0]['lr']
         if self._bar is not None:
             self._bar.update(1)
-            self._bar.set_postfix(loss=f"{runner.log_vars.get('loss', float('nan')):.4f}", lr=f'{lr:.2e}')
         if not (self.every_n_train_iters(runner, self.interval) or self.is_last_train_iter(runner)):
             return
-        means = dist.all_reduce_mean({k: v / self._count for k, v in self._sums.items()}, runner.device)
+        window = LogVars({k: v / self._count for k, v in self._sums.items()})
+        means = dist.all_reduce_mean(dict(window), runner.device)
         self._sums, self._count = {}, 0
+        if self._bar is not None:
+            self._bar.set_postfix(loss=f"{means.get('loss', float('nan')):.4f}", lr=f'{lr:.2e}')
         seconds_per_iter = self._time_sum / max(self._timed_iters, 1)
         eta = datetime.timedelta(seconds=int(seconds_per_iter * (runner.max_iters - runner.progress.iter)))
         steps = len(runner.train_dataloader)

@@ -101,8 +101,9 @@ def pad_ground_truth(boxes, labels, difficult=None):
     device = boxes[0].device if boxes else None
     if difficult is None:
         difficult = [torch.zeros(len(b), dtype=torch.bool, device=b.device) for b in boxes]
-    counts = torch.tensor([len(b) for b in boxes], device=device)
-    max_boxes = max(int(counts.max()) if len(counts) else 0, 1)  # M >= 1 keeps shapes non-empty
+    # Sizes come from the lists' lengths, known on the host: reading them back from a device
+    # tensor (or copying one there) would make the training step wait for the device.
+    max_boxes = max([len(b) for b in boxes] + [1])  # M >= 1 keeps shapes non-empty
     pad = [torch.zeros(max_boxes, 4, device=device)]  # forces width M even when all are shorter
     boxes_t = pad_sequence([b.reshape(-1, 4).float() for b in boxes] + pad, batch_first=True)[:-1]
     labels_t = pad_sequence([l.reshape(-1).long() for l in labels] +
@@ -110,7 +111,8 @@ def pad_ground_truth(boxes, labels, difficult=None):
     difficult_t = pad_sequence([d.reshape(-1).bool() for d in difficult] +
                                [torch.zeros(max_boxes, dtype=torch.bool, device=device)],
                                batch_first=True)[:-1]
-    valid = torch.arange(max_boxes, device=device)[None] < counts[:, None]
+    valid = pad_sequence([torch.ones(len(b), dtype=torch.bool, device=device) for b in boxes] +
+                         [torch.zeros(max_boxes, dtype=torch.bool, device=device)], batch_first=True)[:-1]
     return boxes_t, labels_t, difficult_t, valid
 
 
@@ -302,8 +304,14 @@ class FCOSHead(BaseHead):
         return level_points(sizes, self.strides, device=feats_or_scores[0].device)
 
     def point_ranges(self, feats_or_scores):
-        ranges = [torch.tensor(r, device=feats_or_scores[0].device).expand(f.shape[-2] * f.shape[-1], 2)
-                  for r, f in zip(self.regress_ranges, feats_or_scores)]
+        """(L, 2) regress range (low, high) of every point. Filled on the device: a tensor copied
+        from the host each step would make the step wait for the device."""
+        device = feats_or_scores[0].device
+        ranges = []
+        for (low, high), f in zip(self.regress_ranges, feats_or_scores):
+            count = f.shape[-2] * f.shape[-1]
+            ranges.append(torch.stack([torch.full((count,), float(low), device=device),
+                                       torch.full((count,), float(high), device=device)], dim=-1))
         return torch.cat(ranges)
 
     @staticmethod
@@ -347,10 +355,11 @@ class FCOSHead(BaseHead):
         else:
             pred_boxes = decode_ltrb(pos_points, pos_deltas, pos_strides)
             loss_bbox = self.loss_bbox(pred_boxes, pos_boxes, weight=ctr_targets, avg_factor=ctr_norm)
-        if positive.any():
-            loss_ctr = self.loss_centerness(ctr_flat[positive], ctr_targets, avg_factor=num_pos)
-        else:
-            loss_ctr = ctr_flat.sum() * 0.0  # no positives: keep every parameter in the graph
+        # No positives: 0, with every parameter in the graph; chosen on the device, without the
+        # wait of an ``if positive.any()``.
+        loss_ctr = torch.where(positive.any(),
+                               self.loss_centerness(ctr_flat[positive], ctr_targets, avg_factor=num_pos),
+                               ctr_flat.sum() * 0.0)
         return dict(loss_cls=loss_cls, loss_bbox=loss_bbox, loss_centerness=loss_ctr,
                     num_pos=positive.sum().float().detach())
 
@@ -360,10 +369,10 @@ class FCOSHead(BaseHead):
         num_pos = mean_over_ranks(num_pos).clamp(min=1.0)
         if self.num_pos_ema is None or not self.training:
             return num_pos
-        if self.num_pos_avg < 0:
-            self.num_pos_avg.fill_(num_pos.item())
-        else:
-            self.num_pos_avg.mul_(self.num_pos_ema).add_((1 - self.num_pos_ema) * num_pos)
+        # The first step starts the average (the buffer holds -1 until then); on the device, as
+        # reading either value on the host would make every step wait for the device.
+        moving = self.num_pos_avg * self.num_pos_ema + (1 - self.num_pos_ema) * num_pos
+        self.num_pos_avg.copy_(torch.where(self.num_pos_avg < 0, num_pos, moving))
         return self.num_pos_avg.clone().clamp(min=1.0)
 
     # ------------------------------------------------------------------ inference
