@@ -61,8 +61,8 @@ MiB = 2 ** 20
 COMPILE_S = 120
 
 FULL = dict(image_size=224, batches=(16, 64), width=64, warmup=3, rounds=5, steps=3,
-            cls_images=1024, cls_warmup=10, cls_iters=50, bound_iters=30,
-            eval_images=256, source_size=320, budget_s=420)
+            cls_images=1536, cls_warmup=10, cls_iters=100, bound_iters=50,
+            eval_images=256, source_size=256, budget_s=420)
 QUICK = dict(image_size=64, batches=(2, 4), width=32, warmup=1, rounds=1, steps=1,
              cls_images=16, cls_warmup=1, cls_iters=3, bound_iters=3,
              eval_images=8, source_size=80, budget_s=50)
@@ -138,13 +138,15 @@ def step_options(mode, device):
 
 
 def peak_mib(device, run):
-    """Peak allocated memory while ``run()`` runs (CUDA only), in MiB."""
+    """Peak memory ``run()`` allocates above what was resident before it (the models' weights
+    and optimizer state), in MiB: activations, gradients, workspaces. CUDA only."""
     if device.type != 'cuda':
         return None
     torch.cuda.synchronize(device)
+    resident = torch.cuda.memory_allocated(device)
     torch.cuda.reset_peak_memory_stats(device)
     run()
-    return round(torch.cuda.max_memory_allocated(device) / MiB)
+    return round((torch.cuda.max_memory_allocated(device) - resident) / MiB)
 
 
 def measure_peers(peers, batch, sizes, device, options):
@@ -410,7 +412,7 @@ def fmt(value, digits=1):
 
 
 def markdown_table(rows):
-    lines = ['| row | vlrkit / end-to-end | torchvision / bound | ratio | peak MiB (vlrkit / tv) | note |',
+    lines = ['| row | vlrkit / end-to-end | torchvision / bound | ratio | step peak MiB (vlrkit / tv) | note |',
              '| --- | ---: | ---: | ---: | ---: | --- |']
     for row in rows:
         if row['status'] != 'ok':
@@ -435,7 +437,7 @@ def markdown_table(rows):
         else:
             cells = (row['vlrkit_img_s'], row['torchvision_img_s'], row['ratio'],
                      f"{fmt(row['vlrkit_peak_mib'])} / {fmt(row['torchvision_peak_mib'])}",
-                     f"train img/s, {row['steps']} steps each")
+                     f"train img/s, median of {row['steps']} timed steps")
         ours, theirs, ratio, peak, note = cells
         lines.append(f"| {row['name']} | {fmt(ours)} | {fmt(theirs)} | {fmt(ratio, 2)} | "
                      f"{fmt(peak)} | {note} |")
