@@ -20,7 +20,8 @@ def load_tool(path):
     return module
 
 
-@pytest.mark.skipif(torch.cuda.is_available(), reason='checks the CPU rows; the GPU run is docs/benchmarks.md')
+@pytest.mark.skipif(torch.cuda.is_available(),
+                    reason='checks the CPU rows; the GPU run is in docs/benchmarks.md')
 def test_quick_run_on_cpu_writes_every_row(tmp_path, capsys):
     out = tmp_path / 'gpu_suite.json'
     load_tool(REPO / 'tools' / 'benchmark.py').main(['gpu_suite', '--quick', '--out', str(out)])

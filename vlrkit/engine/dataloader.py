@@ -29,8 +29,8 @@ from ..structures import collate
 SOURCE_ATTRS = ('split_file', 'ann_file', 'split_dir', 'data_root', 'root')
 # DataLoader arguments build_dataloader sets itself; a loader config takes `dataset` and the others.
 SET_BY_BUILDER = ('sampler', 'batch_sampler', 'collate_fn', 'worker_init_fn')
-# The cap of 'auto' (torchvision's and mmdetection's recipes use 4-8 per GPU): each worker costs
-# a process, its own dataset object and its prefetched batches; an int in the config goes higher.
+# The cap of 'auto': each worker costs a process, its own dataset object and its prefetched
+# batches (gpu_suite's cls_e2e rows show whether 8 keep a GPU fed); an int in the config goes higher.
 MAX_AUTO_WORKERS = 8
 # Batches each worker keeps ready (torch's default): with several workers that is already
 # 2 x num_workers batches queued ahead of the step; more only costs host memory.
@@ -161,7 +161,8 @@ def build_dataloader(loader_cfg, rank, world_size, seed, device, shuffle=False):
     num_workers = _resolve_num_workers(loader_cfg.pop('num_workers', 'auto'), world_size, dataset)
     sampler = ResumableSampler(dataset, num_replicas=world_size, rank=rank, shuffle=shuffle, seed=seed)
     # pin_memory: the loader's pin thread pins the collated batch, and the Runner's move_to copies
-    # exactly those tensors with non_blocking=True, so the copy overlaps the previous step.
+    # exactly those tensors with non_blocking=True, so the host queues the copy and the step's
+    # kernels without waiting for the transfer (tests/engine/test_loader_defaults.py checks it).
     loader = UserErrorDataLoader(
         dataset, sampler=sampler, num_workers=num_workers, collate_fn=collate,
         pin_memory=loader_cfg.pop('pin_memory', device.type == 'cuda'),
