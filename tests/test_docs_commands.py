@@ -135,6 +135,9 @@ SKIPPED = {
     ('docs/benchmarks.md', 'python tools/benchmark.py wsddn_throughput'): BENCHMARK,
     ('docs/benchmarks.md', 'python -m pytest -m slow tests/e2e/test_wsddn_demo.py'):
         'a slow test of this suite (minutes)',
+    ('docs/benchmarks.md', 'python tools/benchmark.py gpu_suite'): 'the GPU run (minutes on a GPU)',
+    ('docs/benchmarks.md', 'python tools/benchmark.py gpu_suite --quick'):
+        'runs in tests/tools/test_gpu_suite.py, in process',
 }
 
 

@@ -423,7 +423,9 @@ def section_settings():
     hook = Setting(dict, built=True, registry=HOOKS, extras=('priority',))
     scheduler = Setting(dict, built=True, registry=PARAM_SCHEDULERS, extras=('by_epoch',))
     loader_keys = {'dataset': Setting(dict, required=True, built=True, registry=DATASETS),
-                   **signature_settings(DataLoader.__init__, skip=('self', 'dataset', *dataloader.SET_BY_BUILDER))}
+                   **signature_settings(DataLoader.__init__, skip=('self', 'dataset', *dataloader.SET_BY_BUILDER)),
+                   # build_dataloader's default 'auto' too; it checks the value when it builds
+                   'num_workers': Setting((int, str))}
     loader = Setting(dict, keys=loader_keys)
     return {
         'model': Setting(dict, built=True, registry=MODELS),

@@ -23,13 +23,13 @@ test_pipeline = [dict(t, scale=image_scale) if t.type == 'Resize' else t
                  for t in _base_.test_pipeline]
 data_root = 'data/VOCdevkit'
 train_dataloader = dict(
-    batch_size=16, num_workers=4, shuffle=True,
+    batch_size=16, shuffle=True,
     dataset=dict(_delete_=True, type='ConcatDataset', datasets=[
         dict(type='VOCDataset', data_root=data_root, year='2007', split='trainval',
              mode='detection', pipeline=train_pipeline),
         dict(type='VOCDataset', data_root=data_root, year='2012', split='trainval',
              mode='detection', pipeline=train_pipeline)]))
-val_dataloader = dict(batch_size=8, num_workers=4, dataset=dict(pipeline=test_pipeline))
+val_dataloader = dict(batch_size=8, dataset=dict(pipeline=test_pipeline))
 test_dataloader = val_dataloader
 train_cfg = dict(by_epoch=True, max_epochs=12, val_interval=2)
 optim_wrapper = dict(optimizer=dict(type='SGD', lr=0.01, momentum=0.9, weight_decay=1e-4),

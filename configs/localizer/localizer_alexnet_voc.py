@@ -9,8 +9,8 @@ train_pipeline = [dict(t, scale=(input_size, input_size)) if t.type == 'Resize' 
                   for t in _base_.resize_train_pipeline]
 test_pipeline = [dict(t, scale=(input_size, input_size)) if t.type == 'Resize' else t
                  for t in _base_.test_pipeline]
-train_dataloader = dict(batch_size=32, num_workers=4, dataset=dict(pipeline=train_pipeline))
-val_dataloader = dict(batch_size=32, num_workers=4, dataset=dict(pipeline=test_pipeline))
+train_dataloader = dict(batch_size=32, dataset=dict(pipeline=train_pipeline))
+val_dataloader = dict(batch_size=32, dataset=dict(pipeline=test_pipeline))
 test_dataloader = val_dataloader
 
 val_evaluator = [

@@ -112,3 +112,41 @@ def test_bad_cache_configs_say_what_to_change(tmp_path, voc_writer):
     DATASETS.build(cached)
     with pytest.raises(ConfigError, match="another dataset's cache"):
         DATASETS.build(cached)
+
+
+class CacheProbe(torch.utils.data.Dataset):
+    """What a DataLoader worker sees of a dataset's mmap cache after reading image ``index``."""
+
+    def __init__(self, dataset):
+        self.dataset = dataset
+
+    def __len__(self):
+        return len(self.dataset)
+
+    def __getitem__(self, index):
+        cache = self.dataset.image_cache
+        img, _ = cache.get(index)
+        return dict(image=torch.from_numpy(img), mapped=isinstance(cache.buffer, np.memmap),
+                    file=cache.buffer.filename)
+
+
+def test_workers_read_the_mmap_file_not_a_copy_of_it(demo_voc_root, tmp_path):
+    """A dataset with an mmap cache pickles (spawned workers, DDP) without its pixels, and each
+    worker maps the one file: the OS page cache holds the decoded images once for all of them."""
+    ds = DATASETS.build(dict(type='VOCDataset', data_root=str(demo_voc_root), split='test',
+                             pipeline=[dict(type='LoadImage'), dict(type='PackSample')],
+                             cache=dict(type='mmap', size=(64, 64), dir=str(tmp_path))))
+    ds[0]                                                   # the main process maps it too
+    cache_bytes = ds.image_cache.nbytes
+    assert cache_bytes == 20 * 64 * 64 * 3
+    assert len(pickle.dumps(ds)) < cache_bytes / 10          # the index, not the pixels
+    memory = DATASETS.build(dict(type='VOCDataset', data_root=str(demo_voc_root), split='test',
+                                 pipeline=[dict(type='LoadImage'), dict(type='PackSample')],
+                                 cache=dict(type='memory', size=(64, 64))))
+    assert len(pickle.dumps(memory)) > cache_bytes          # the contrast: RAM pixels travel
+    probe = CacheProbe(pickle.loads(pickle.dumps(ds)))
+    loader = torch.utils.data.DataLoader(probe, batch_size=5, num_workers=2,
+                                         collate_fn=lambda samples: samples)
+    seen = [s for batch in loader for s in batch]
+    assert all(s['mapped'] and s['file'] == ds.image_cache.path for s in seen)
+    torch.testing.assert_close(seen[3]['image'], torch.from_numpy(ds.image_cache.get(3)[0]))

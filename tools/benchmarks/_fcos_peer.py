@@ -6,7 +6,13 @@ the same inference settings (score 0.05, NMS 0.6, 100 per image). torchvision's 
 and resizes inside the model; it is given images already at size and mean 0 / std 1, so its
 transform only batches them. Difficult boxes are left out of torchvision's targets (it has no
 ignore rule); vlrkit ignores them.
+
+The timing helpers at the end (a synthetic batch, timed steps, interleaved rounds) serve both
+fcos_throughput (CPU) and gpu_suite (AMP modes, CUDA).
 """
+import contextlib
+import time
+
 import torch
 from torchvision.models import resnet18
 from torchvision.models.detection import FCOS as TorchvisionFCOS
@@ -79,3 +85,57 @@ def torchvision_predict(model, batch):
         results.append(dict(boxes=out['boxes'] / out['boxes'].new_tensor([sx, sy, sx, sy]),
                             scores=out['scores'], labels=out['labels']))
     return results
+
+
+def synthetic_batch(batch, image_size, num_classes, max_boxes=6, seed=0):
+    """``batch`` random images with 1-``max_boxes`` random boxes each (8 px or larger)."""
+    generator = torch.Generator().manual_seed(seed)
+    boxes, labels, difficult = [], [], []
+    for _ in range(batch):
+        count = int(torch.randint(1, max_boxes + 1, (1,), generator=generator))
+        xy = torch.rand(count, 2, generator=generator) * image_size * 0.6
+        wh = 8 + torch.rand(count, 2, generator=generator) * image_size * 0.4
+        boxes.append(torch.cat([xy, (xy + wh).clamp(max=image_size)], 1))
+        labels.append(torch.randint(0, num_classes, (count,), generator=generator))
+        difficult.append(torch.zeros(count, dtype=torch.bool))
+    return dict(images=torch.randn(batch, 3, image_size, image_size, generator=generator),
+                boxes=boxes, labels=labels, difficult=difficult)
+
+
+def timed_steps(model, loss_fn, optimizer, batch, steps, amp_dtype=None, scaler=None):
+    """Seconds of each of ``steps`` SGD steps, under autocast to ``amp_dtype`` when given, with
+    ``scaler`` (fp16's GradScaler) when given. On CUDA each step ends with a synchronize, so the
+    time is the step's and not only its kernel launches."""
+    device = batch['images'].device
+    autocast = (torch.autocast(device.type, dtype=amp_dtype) if amp_dtype is not None
+                else contextlib.nullcontext())
+    times = []
+    for _ in range(steps):
+        start = time.perf_counter()
+        with autocast:
+            loss = loss_fn(model, batch)
+        optimizer.zero_grad(set_to_none=True)
+        if scaler is not None:
+            scaler.scale(loss).backward()
+            scaler.step(optimizer)
+            scaler.update()
+        else:
+            loss.backward()
+            optimizer.step()
+        if device.type == 'cuda':
+            torch.cuda.synchronize(device)
+        times.append(time.perf_counter() - start)
+    return times
+
+
+def interleaved_times(peers, batch, rounds, steps=1, warmup=1, **step_options):
+    """``peers``: {name: (model, loss_fn, optimizer)}. Warm-up steps for each (allocator, kernel
+    selection, compilation), then ``rounds`` rounds of ``steps`` timed steps, the peers taking
+    turns so that a noisy machine slows all alike. {name: [seconds per step]}."""
+    times = {name: [] for name in peers}
+    for model, loss_fn, optimizer in peers.values():
+        timed_steps(model, loss_fn, optimizer, batch, warmup, **step_options)
+    for _ in range(rounds):
+        for name, (model, loss_fn, optimizer) in peers.items():
+            times[name] += timed_steps(model, loss_fn, optimizer, batch, steps, **step_options)
+    return times

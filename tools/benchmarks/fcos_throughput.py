@@ -10,40 +10,15 @@ the median and the fastest seconds per step, images per second and the ratio of 
 import argparse
 import statistics
 import sys
-import time
 from pathlib import Path
 
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # the shared _fcos_peer helper
-from _fcos_peer import (build_torchvision_fcos, build_vlrkit_fcos, torchvision_loss,  # noqa: E402
-                        vlrkit_loss)
+from _fcos_peer import (build_torchvision_fcos, build_vlrkit_fcos, interleaved_times,  # noqa: E402
+                        synthetic_batch, torchvision_loss, vlrkit_loss)
 
-
-def synthetic_batch(batch, image_size, num_classes, max_boxes=6, seed=0):
-    generator = torch.Generator().manual_seed(seed)
-    boxes, labels, difficult = [], [], []
-    for _ in range(batch):
-        count = int(torch.randint(1, max_boxes + 1, (1,), generator=generator))
-        xy = torch.rand(count, 2, generator=generator) * image_size * 0.6
-        wh = 8 + torch.rand(count, 2, generator=generator) * image_size * 0.4
-        boxes.append(torch.cat([xy, (xy + wh).clamp(max=image_size)], 1))
-        labels.append(torch.randint(0, num_classes, (count,), generator=generator))
-        difficult.append(torch.zeros(count, dtype=torch.bool))
-    return dict(images=torch.randn(batch, 3, image_size, image_size, generator=generator),
-                boxes=boxes, labels=labels, difficult=difficult)
-
-
-def timed_steps(model, loss_fn, optimizer, batch, steps):
-    times = []
-    for _ in range(steps):
-        start = time.perf_counter()
-        loss = loss_fn(model, batch)
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        optimizer.step()
-        times.append(time.perf_counter() - start)
-    return times
+from vlrkit.structures import move_to  # noqa: E402
 
 
 def main(argv=None):
@@ -61,21 +36,16 @@ def main(argv=None):
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
     device = torch.device(args.device)
-    batch = synthetic_batch(args.batch, args.image_size, 20)
-    batch = {k: (v.to(device) if torch.is_tensor(v) else [t.to(device) for t in v]) for k, v in batch.items()}
-    peers = {
+    batch = move_to(synthetic_batch(args.batch, args.image_size, 20), device)
+    models = {
         'vlrkit': (build_vlrkit_fcos(width=args.width).to(device).train(), vlrkit_loss),
         'torchvision': (build_torchvision_fcos(width=args.width, image_size=args.image_size).to(device).train(),
                         torchvision_loss),
     }
-    optimizers = {name: torch.optim.SGD(model.parameters(), lr=1e-3, momentum=0.9)
-                  for name, (model, _) in peers.items()}
-    times = {name: [] for name in peers}
-    for name, (model, loss_fn) in peers.items():          # warm-up: allocator, oneDNN kernels
-        timed_steps(model, loss_fn, optimizers[name], batch, 1)
-    for _ in range(args.rounds):
-        for name, (model, loss_fn) in peers.items():
-            times[name] += timed_steps(model, loss_fn, optimizers[name], batch, args.steps)
+    peers = {name: (model, loss_fn, torch.optim.SGD(model.parameters(), lr=1e-3, momentum=0.9))
+             for name, (model, loss_fn) in models.items()}
+    # one warm-up step each: allocator, oneDNN kernels
+    times = interleaved_times(peers, batch, args.rounds, args.steps)
     median = {name: statistics.median(t) for name, t in times.items()}
     print(f'FCOS train step, ResNet-18 FPN-{args.width} P3-P5, {args.image_size} px, batch {args.batch}, '
           f'{args.device}, {args.rounds} rounds x {args.steps} steps each')

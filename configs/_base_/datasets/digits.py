@@ -1,4 +1,5 @@
 # scikit-learn's handwritten digits (1,797 real 8x8 scans, bundled: no download), upsampled to 28 px.
+# num_workers=0: the digits are tensors in memory; a worker process would only add start-up.
 train_dataloader = dict(
     batch_size=16, num_workers=0, shuffle=True,
     dataset=dict(type='Digits', split='train', image_size=28))

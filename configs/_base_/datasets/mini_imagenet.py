@@ -17,13 +17,13 @@ test_pipeline = [
     dict(type='PackSample'),
 ]
 train_dataloader = dict(
-    batch_size=64, num_workers=2, shuffle=True,
+    batch_size=64, shuffle=True,
     dataset=dict(type=dataset_type, data_root=data_root, split='train', pipeline=train_pipeline))
 val_dataloader = dict(
-    batch_size=128, num_workers=2, shuffle=False,
+    batch_size=128, shuffle=False,
     dataset=dict(type=dataset_type, data_root=data_root, split='val', pipeline=test_pipeline))
 test_dataloader = dict(
-    batch_size=128, num_workers=2, shuffle=False,
+    batch_size=128, shuffle=False,
     dataset=dict(type=dataset_type, data_root=data_root, split='test', pipeline=test_pipeline))
 val_evaluator = dict(type='Accuracy', topk=(1, 5))
 test_evaluator = val_evaluator

@@ -30,11 +30,11 @@ test_pipeline = [
     dict(type='PackSample'),
 ]
 train_dataloader = dict(
-    batch_size=32, num_workers=2, shuffle=True,
+    batch_size=32, shuffle=True,
     dataset=dict(type=dataset_type, data_root=data_root, year='2007', split='trainval',
                  mode='classification', pipeline=train_pipeline))
 val_dataloader = dict(
-    batch_size=64, num_workers=2, shuffle=False,
+    batch_size=64, shuffle=False,
     dataset=dict(type=dataset_type, data_root=data_root, year='2007', split='test',
                  mode='classification', pipeline=test_pipeline))
 test_dataloader = val_dataloader

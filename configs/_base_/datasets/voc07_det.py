@@ -21,11 +21,11 @@ test_pipeline = [
     dict(type='PackSample'),
 ]
 train_dataloader = dict(
-    batch_size=16, num_workers=2, shuffle=True,
+    batch_size=16, shuffle=True,
     dataset=dict(type='VOCDataset', data_root=data_root, year='2007', split='trainval',
                  mode='detection', pipeline=train_pipeline))
 val_dataloader = dict(
-    batch_size=16, num_workers=2,
+    batch_size=16,
     dataset=dict(type='VOCDataset', data_root=data_root, year='2007', split='test',
                  mode='detection', pipeline=test_pipeline))
 test_dataloader = val_dataloader

@@ -30,11 +30,11 @@ test_pipeline = [
     dict(type='PackSample'),             # boxes, labels, difficult per object, proposals
 ]
 train_dataloader = dict(
-    batch_size=1, num_workers=2, shuffle=True,
+    batch_size=1, shuffle=True,
     dataset=dict(type=dataset_type, data_root=data_root, year='2007', split='trainval',
                  mode='classification', pipeline=train_pipeline))
 val_dataloader = dict(
-    batch_size=8, num_workers=2, shuffle=False,
+    batch_size=8, shuffle=False,
     dataset=dict(type=dataset_type, data_root=data_root, year='2007', split='test',
                  mode='detection', pipeline=test_pipeline))
 test_dataloader = val_dataloader

@@ -22,6 +22,9 @@ test_pipeline = [
     dict(type='Normalize'),
     dict(type='PackSample'),
 ]
+# num_workers=0 (not 'auto'): the memory cache serves the small images from the main process,
+# and its random flips then do not depend on the machine's CPU count (each worker draws its own),
+# so the demo's documented results repeat anywhere.
 train_dataloader = dict(
     batch_size=32, num_workers=0, shuffle=True,
     dataset=dict(type=dataset_type, data_root=data_root, split='trainval', mode='classification',

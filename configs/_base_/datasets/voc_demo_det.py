@@ -18,11 +18,11 @@ test_pipeline = [
     dict(type='PackSample'),
 ]
 train_dataloader = dict(
-    batch_size=16, num_workers=2, shuffle=True,
+    batch_size=16, shuffle=True,
     dataset=dict(type='DemoVOCDataset', data_root=data_root, split='trainval', mode='detection',
                  pipeline=train_pipeline))
 val_dataloader = dict(
-    batch_size=32, num_workers=2,
+    batch_size=32,
     dataset=dict(type='DemoVOCDataset', data_root=data_root, split='test', mode='detection',
                  pipeline=test_pipeline))
 test_dataloader = val_dataloader

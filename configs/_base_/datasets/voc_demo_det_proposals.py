@@ -30,6 +30,8 @@ test_pipeline = [
     dict(type='Normalize'),
     dict(type='PackSample'),
 ]
+# num_workers=0 (not 'auto'): as in voc_demo_cls.py, the cached demo loads in the main process
+# and its random flips do not depend on the machine's CPU count, so documented results repeat.
 train_dataloader = dict(
     batch_size=16, num_workers=0, shuffle=True,
     dataset=dict(type=dataset_type, data_root=data_root, split='trainval', mode='classification',
