@@ -79,12 +79,12 @@ def test_short_wsddn_demo_training_lowers_the_loss_and_predicts_in_original_pixe
 
 
 # The demo results of docs/benchmarks.md ("WSDDN and OICR"), less a margin for run-to-run noise.
-WSDDN_DEMO_MAP = 0.391   # measured: python tools/benchmark.py wsddn_demo --models wsddn
+WSDDN_DEMO_MAP = 0.454   # measured: python tools/benchmark.py wsddn_demo --models wsddn
 MARGIN = 0.05
 
 
 @pytest.mark.slow
-@pytest.mark.timeout(3600)   # ~20 min on a loaded 2-core machine: past the suite's 900 s
+@pytest.mark.timeout(3600)   # 12-30 min on a shared 2-core machine: past the suite's 900 s
 def test_wsddn_demo_recipe_reaches_its_measured_map(tmp_path):
     """The full demo recipe (16 epochs over 1,000 images, minutes) on demo data generated afresh."""
     root = make_demo_voc(tmp_path / 'demo', seed=0)

@@ -8,7 +8,7 @@ import torch.nn as nn
 
 from vlrkit.errors import ConfigError
 from vlrkit.models.heads.oicr import oicr_pseudo_labels
-from vlrkit.models.heads.wsddn_head import segment_softmax
+from vlrkit.models.heads.wsddn_head import enlarge_boxes, frame_mask, segment_softmax
 from vlrkit.registry import HEADS, MODELS
 
 
@@ -281,6 +281,45 @@ def test_spatial_regulariser_pulls_neighbours_of_the_top_region_by_hand():
     # Class 0 present: top region 0; region 1 overlaps it (IoU 0.91), region 2 does not.
     reg = head.spatial_regulariser(outputs, proposals, torch.tensor([[1.0, 0.0]]))
     torch.testing.assert_close(reg, torch.tensor(0.5 * 0.8 ** 2 * (1.0 + 4.0)))
+
+
+def test_the_frame_mask_keeps_the_ring_outside_the_region():
+    # Enlarged 1.8 times, the region spans [0.22, 0.78] of the grid: bins 1-4 of 6 (centres
+    # 1.5/6 ... 4.5/6) lie inside it and are zeroed, the outer ring stays.
+    mask = frame_mask(6, 1.8)
+    assert mask[1:5, 1:5].eq(0).all() and mask.sum() == 36 - 16
+    torch.testing.assert_close(enlarge_boxes(torch.tensor([[10., 10., 30., 50.]]), 1.8),
+                               torch.tensor([[2., -6., 38., 66.]]))
+
+
+def test_contrastive_context_puts_the_whole_object_above_its_part():
+    """One feature channel, 1 on an 8 x 8 object, 0 around it; fc6 averages the pooled bins, so a
+    region's detection logit is (20 times) its mean activation minus its frame's. The whole object and its
+    left half are both all object inside, so plain WSDDN ties them; with the context the half's
+    frame covers the other half of the object and the whole object wins."""
+    def head_of(context_scale):
+        head = HEADS.build(dict(type='WSDDNHead', num_classes=1, in_channels=1, roi_op='roi_align',
+                                spatial_scale=1.0, fc_channels=1, dropout=0.0,
+                                context_scale=context_scale)).eval()
+        with torch.no_grad():
+            head.fc6.weight.fill_(1 / 36), head.fc6.bias.zero_()
+            head.fc7.weight.fill_(1.0), head.fc7.bias.zero_()
+            head.det_stream.weight.fill_(20.0), head.det_stream.bias.zero_()
+        return head
+
+    conv5 = torch.zeros(1, 1, 24, 24)
+    conv5[..., 8:16, 8:16] = 1.0
+    proposals = [torch.tensor([[8., 8., 16., 16.], [8., 8., 12., 16.]])]   # whole, left half
+    with torch.no_grad():
+        plain = head_of(None)((conv5,), proposals)['region_scores'][:, 0]
+        context = head_of(1.8)((conv5,), proposals)['region_scores'][:, 0]
+    torch.testing.assert_close(plain[0], plain[1])
+    assert context[0] > 0.6 and context[0] > context[1] + 0.2, context
+
+
+def test_a_context_scale_that_does_not_enlarge_is_a_config_error():
+    with pytest.raises(ConfigError, match='context_scale=1.0.*above 1'):
+        HEADS.build(dict(type='WSDDNHead', context_scale=1.0))
 
 
 def test_frozen_conv1_gets_no_gradient():

@@ -16,6 +16,11 @@ concatenated, with ``region_image`` saying whose each is; the detection softmax 
 each image's own regions (``segment_softmax``) and image scores sum over them
 (``segment_sum``). Nothing is padded, so nothing leaks across images.
 
+With ``context_scale=s`` the detection stream is ContextLocNet's contrastive model (Kantorov et
+al., ECCV 2016): a region's detection logit is its own minus that of its *frame*, the ring between
+the region and the region enlarged ``s`` times. A part of an object has more of the object in its
+frame than the whole object has, so the whole object wins the detection softmax.
+
 With ``refine_times=T`` the head adds OICR's T refinement classifiers (``oicr.py``): fc7 -> K + 1
 logits (background last), stream t trained on pseudo-labels from stream t - 1 (stream 0 being
 WSDDN's region scores); at test time their softmax scores are averaged as the detection scores.
@@ -60,6 +65,22 @@ def segment_softmax(logits, segment, num_segments):
 def segment_sum(values, segment, num_segments):
     """(R, K) rows summed per segment -> (num_segments, K); an empty segment sums to 0."""
     return values.new_zeros((num_segments, values.shape[1])).index_add(0, segment, values)
+
+
+def enlarge_boxes(boxes, scale):
+    """(P, 4) boxes scaled ``scale`` times about their centres."""
+    centre = (boxes[:, :2] + boxes[:, 2:]) / 2
+    half = (boxes[:, 2:] - boxes[:, :2]) * (scale / 2)
+    return torch.cat([centre - half, centre + half], dim=1)
+
+
+def frame_mask(roi_size, scale):
+    """(roi_size, roi_size) 0/1 mask of a box enlarged ``scale`` times and pooled to a grid: 0 on
+    the bins whose centres lie inside the original box, 1 on the frame around it."""
+    centres = (torch.arange(roi_size) + 0.5) / roi_size
+    margin = (scale - 1) / (2 * scale)               # the original box spans [margin, 1 - margin]
+    outside = (centres < margin) | (centres > 1 - margin)
+    return (outside[:, None] | outside[None, :]).float()
 
 
 def batch_proposals(batch):
@@ -109,6 +130,10 @@ class WSDDNHead(BaseHead):
             roi_size 6, fc_channels 4096).
         refine_times: T, OICR's refinement streams (0: plain WSDDN).
         refine_iou_thr: overlap with a seed that makes a region a positive in OICR (0.5).
+        context_scale: None (WSDDN's detection stream) or the enlargement of ContextLocNet's
+            context frame (1.8 in its paper): the detection logits become the region's minus its
+            frame's, both from the shared fc6 / fc7 and ``det_stream``. The frame is RoI-aligned
+            from the enlarged box with the bins inside the region itself zeroed.
         spatial_reg_weight: weight of the paper's spatial regulariser (0: off). For each present
             class it pulls the fc7 features of regions overlapping the top region (IoU > 0.6)
             towards the top region's, weighted by half the squared top score: neighbours of a
@@ -121,7 +146,7 @@ class WSDDNHead(BaseHead):
 
     def __init__(self, num_classes=20, in_channels=256, roi_op='roi_pool', roi_size=6,
                  spatial_scale=1 / 16, fc_channels=4096, dropout=0.5, pretrained=None,
-                 refine_times=0, refine_iou_thr=0.5, spatial_reg_weight=0.0,
+                 refine_times=0, refine_iou_thr=0.5, context_scale=None, spatial_reg_weight=0.0,
                  loss_cls=dict(type='BCELoss'), loss_refine=dict(type='CrossEntropyLoss'),
                  test_cfg=dict(score_thr=0.05, iou_thr=0.3, max_per_img=100)):
         super().__init__()
@@ -130,7 +155,14 @@ class WSDDNHead(BaseHead):
         if refine_times < 0:
             raise ConfigError(f'WSDDNHead refine_times={refine_times}; give 0 (WSDDN) or the '
                               'number of OICR refinement streams')
+        if context_scale is not None and context_scale <= 1:
+            raise ConfigError(f'WSDDNHead context_scale={context_scale}; give None (no context) or '
+                              'the frame enlargement, above 1 (ContextLocNet: 1.8)')
         self.num_classes = num_classes
+        self.context_scale = context_scale
+        if context_scale is not None:
+            self.frame_layer = RoIAlign(roi_size, spatial_scale, sampling_ratio=2, aligned=True)
+            self.register_buffer('frame_mask', frame_mask(roi_size, context_scale), persistent=False)
         self.roi_layer = (RoIPool(roi_size, spatial_scale) if roi_op == 'roi_pool'
                           else RoIAlign(roi_size, spatial_scale, sampling_ratio=2, aligned=True))
         self.fc6 = nn.Linear(in_channels * roi_size * roi_size, fc_channels)
@@ -191,12 +223,15 @@ class WSDDNHead(BaseHead):
         # Pooled in float32: torchvision has no bf16 RoI kernels on CPU and casts only under CUDA
         # autocast; fc6 (under autocast) casts back to the compute dtype.
         pooled = self.roi_layer(conv5.float(), [p.float() for p in proposals])   # (R, C, s, s)
-        x = self.dropout(F.relu(self.fc6(pooled.flatten(1)), inplace=True))
-        region_feats = self.dropout(F.relu(self.fc7(x), inplace=True))
+        region_feats = self.fc_features(pooled)
+        det_logits = self.det_stream(region_feats).float()
+        if self.context_scale is not None:
+            frames = self.frame_layer(conv5.float(), [enlarge_boxes(p.float(), self.context_scale)
+                                                      for p in proposals]) * self.frame_mask
+            det_logits = det_logits - self.det_stream(self.fc_features(frames)).float()
         # Softmaxes in float32: under AMP a bf16 softmax over hundreds of regions loses the tail.
         cls_probs = self.cls_stream(region_feats).float().softmax(dim=1)
-        det_probs = segment_softmax(self.det_stream(region_feats).float(), region_image,
-                                    len(proposals))
+        det_probs = segment_softmax(det_logits, region_image, len(proposals))
         if self.refine_streams:
             refine_logits = torch.stack([stream(region_feats).float()
                                          for stream in self.refine_streams])
@@ -204,6 +239,11 @@ class WSDDNHead(BaseHead):
             refine_logits = cls_probs.new_zeros((0, len(region_image), self.num_classes + 1))
         return dict(region_scores=cls_probs * det_probs, refine_logits=refine_logits,
                     region_feats=region_feats, region_image=region_image)
+
+    def fc_features(self, pooled):
+        """(R, C, s, s) pooled regions -> (R, D) fc7 features (fc6, fc7, ReLU and dropout)."""
+        x = self.dropout(F.relu(self.fc6(pooled.flatten(1)), inplace=True))
+        return self.dropout(F.relu(self.fc7(x), inplace=True))
 
     def loss(self, feats, batch):
         """BaseHead's pair, with the batch's proposals handed to ``forward`` beside the features."""
