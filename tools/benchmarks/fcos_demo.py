@@ -2,6 +2,7 @@
 
     python tools/benchmark.py fcos_demo [--minutes 10 --evals 2 --out work_dirs/benchmarks/fcos_demo.json]
     python tools/benchmark.py fcos_demo --config configs/fcos/fcos_r18_fpn_demo_hard.py ...  # hard data
+    python tools/benchmark.py fcos_demo --iters 1100 --models vlrkit ...  # a fixed-iteration probe
 
 Both start from scratch (no pretrained weights) with the demo config's trunk (ResNet-18), FPN
 width, levels and regress ranges, image size, batch, optimizer and data (the generated demo VOC
@@ -11,6 +12,10 @@ each model stops when its own training time reaches the budget. The schedule is 
 warm-up over the config's warm-up iterations, then lr x0.1 at 75% and 90% of the budget.
 Evaluation time is not counted. Prints and saves the mAP curves (JSON at --out, a plot of them
 beside it with the suffix .png).
+
+``--iters N`` replaces the time budget by an iteration budget (schedule and evaluation points at
+fractions of N), so the result does not depend on how loaded the machine is: what calibrating
+the demo data needs.
 """
 import argparse
 import copy
@@ -37,6 +42,8 @@ def plot_curves(result, path):
     import matplotlib.pyplot as plt
     fig, ax = plt.subplots(figsize=(6, 4), dpi=100)
     for name in ('vlrkit', 'torchvision'):
+        if name not in result:
+            continue
         curve = result[name]
         ax.plot([p['minutes'] for p in curve], [p['mAP'] for p in curve], marker='o', label=name)
         for p in curve:
@@ -54,7 +61,7 @@ def plot_curves(result, path):
 class Trainee:
     """One model with its optimizer, data stream, clock and time-based schedule."""
 
-    def __init__(self, name, model, loss_fn, predict_fn, cfg, loader, budget_s):
+    def __init__(self, name, model, loss_fn, predict_fn, cfg, loader, budget_s, budget_iters=0):
         self.name, self.model, self.loss_fn, self.predict_fn = name, model, loss_fn, predict_fn
         opt_cfg = copy.deepcopy(dict(cfg.optim_wrapper.optimizer))
         opt_type = getattr(torch.optim, opt_cfg.pop('type'))
@@ -64,15 +71,21 @@ class Trainee:
         warmup = cfg.param_scheduler[0]
         self.warmup_iters, self.warmup_start = warmup['total_iters'], warmup['start_factor']
         self.loader, self.stream = loader, iter(loader)
-        self.budget_s, self.elapsed, self.iters = budget_s, 0.0, 0
+        self.budget_s, self.budget_iters, self.elapsed, self.iters = budget_s, budget_iters, 0.0, 0
         self.curve = []
 
     def lr_factor(self):
         factor = 1.0
         if self.iters < self.warmup_iters:
             factor = self.warmup_start + (1 - self.warmup_start) * self.iters / self.warmup_iters
-        fraction = self.elapsed / self.budget_s
+        fraction = self.progress()
         return factor * (0.01 if fraction >= 0.9 else 0.1 if fraction >= 0.75 else 1.0)
+
+    def progress(self):
+        """The spent fraction of the budget: iterations when one is set, else training time."""
+        if self.budget_iters:
+            return self.iters / self.budget_iters
+        return self.elapsed / self.budget_s
 
     def step(self):
         start = time.perf_counter()
@@ -110,6 +123,10 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument('--config', default='configs/fcos/fcos_r18_fpn_demo.py')
     parser.add_argument('--minutes', type=float, default=10.0, help='training budget per model')
+    parser.add_argument('--iters', type=int, default=0,
+                        help='budget per model in iterations instead of --minutes (0: by time)')
+    parser.add_argument('--models', nargs='+', choices=('vlrkit', 'torchvision'),
+                        default=['vlrkit', 'torchvision'], help='which models to train')
     parser.add_argument('--evals', type=int, default=2, help='evaluation points along the budget')
     parser.add_argument('--data-root', help='override the config data_root (generated if missing)')
     parser.add_argument('--test-images', type=int, default=0, help='score on the first N test images (0: all)')
@@ -141,27 +158,31 @@ def main(argv=None):
     # torchvision's regress ranges are (4, 8) x anchor size: anchor sizes = upper bound of P3 / 8, x2, x4
     first_upper = head.regress_ranges[0][1]
     anchor_sizes = tuple(int(first_upper / 8 * 2 ** i) for i in range(len(head.strides)))
-    ours = Trainee('vlrkit', MODELS.build(cfg.model), vlrkit_loss, lambda m, b: m.predict(b), cfg,
-                   loader(0), budget_s)
-    theirs = Trainee('torchvision', build_torchvision_fcos(head.num_classes, head.feat_channels, image_size,
-                                                           anchor_sizes),
-                     torchvision_loss, torchvision_predict, cfg, loader(0), budget_s)
-    print(f'training both for {args.minutes} min each on {len(train_set)} demo images, batch {batch_size}, '
-          f'{image_size} px, {args.threads} thread(s); scoring on {len(test_set)} test images at '
+    builders = {
+        'vlrkit': lambda: (MODELS.build(cfg.model), vlrkit_loss, lambda m, b: m.predict(b)),
+        'torchvision': lambda: (build_torchvision_fcos(head.num_classes, head.feat_channels, image_size,
+                                                       anchor_sizes), torchvision_loss, torchvision_predict),
+    }
+    trainees = [Trainee(name, *builders[name](), cfg, loader(0), budget_s, args.iters)
+                for name in ('vlrkit', 'torchvision') if name in args.models]
+    budget = f'{args.iters} iterations' if args.iters else f'{args.minutes} min'
+    print(f'training {", ".join(args.models)} for {budget} each on {len(train_set)} demo images, batch '
+          f'{batch_size}, {image_size} px, {args.threads} thread(s); scoring on {len(test_set)} test images at '
           f'{args.evals} points')
-    for trainee in (ours, theirs):   # untimed forward/backward: oneDNN picks its kernels once
+    for trainee in trainees:   # untimed forward/backward: oneDNN picks its kernels once
         trainee.model.train()
         trainee.loss_fn(trainee.model, next(iter(trainee.loader))).backward()
         trainee.optimizer.zero_grad(set_to_none=True)
-    marks = [budget_s * (i + 1) / args.evals for i in range(args.evals)]
-    next_mark = {t.name: 0 for t in (ours, theirs)}
-    losses = {t.name: [] for t in (ours, theirs)}
-    while any(next_mark[t.name] < len(marks) for t in (ours, theirs)):
-        for trainee in (ours, theirs):
+    # evaluation points at equal fractions of the budget; the float error of i / evals is absorbed
+    marks = [(i + 1) / args.evals - 1e-9 for i in range(args.evals)]
+    next_mark = {t.name: 0 for t in trainees}
+    losses = {t.name: [] for t in trainees}
+    while any(next_mark[t.name] < len(marks) for t in trainees):
+        for trainee in trainees:
             if next_mark[trainee.name] >= len(marks):
                 continue
             losses[trainee.name].append(trainee.step())
-            if trainee.elapsed >= marks[next_mark[trainee.name]]:
+            if trainee.progress() >= marks[next_mark[trainee.name]]:
                 score = evaluate(trainee, test_loader, train_set.class_names)
                 recent = losses[trainee.name][-20:]
                 trainee.curve.append(dict(minutes=round(trainee.elapsed / 60, 2), iters=trainee.iters,
@@ -169,13 +190,12 @@ def main(argv=None):
                 print(f'  {trainee.name:12s} {trainee.elapsed / 60:6.2f} min  {trainee.iters:5d} iters  '
                       f'loss {trainee.curve[-1]["loss"]:.3f}  mAP@0.5 {score:.4f}', flush=True)
                 next_mark[trainee.name] += 1
-    result = {t.name: t.curve for t in (ours, theirs)}
-    result['settings'] = dict(config=args.config, minutes=args.minutes, batch=batch_size, image_size=image_size,
-                              train_images=len(train_set), test_images=len(test_set))
+    result = {t.name: t.curve for t in trainees}
+    result['settings'] = dict(config=args.config, minutes=args.minutes, iters=args.iters, batch=batch_size,
+                              image_size=image_size, train_images=len(train_set), test_images=len(test_set))
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(result, indent=2))
     plot_curves(result, Path(args.out).with_suffix('.png'))
-    final = {t.name: t.curve[-1]['mAP'] for t in (ours, theirs)}
-    print(f'final mAP@0.5: vlrkit {final["vlrkit"]:.4f}, torchvision {final["torchvision"]:.4f} '
-          f'({args.minutes} min each); curves in {args.out} and its .png')
+    final = ', '.join(f'{t.name} {t.curve[-1]["mAP"]:.4f} ({t.iters} iters)' for t in trainees)
+    print(f'final mAP@0.5: {final} ({budget} each); curves in {args.out} and its .png')
     return result

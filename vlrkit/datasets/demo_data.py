@@ -41,7 +41,7 @@ TEXTURES = {'disk': 'solid', 'square': 'hstripes', 'triangle': 'vstripes', 'cros
 TEXTURE_PERIOD = 8  # px at any image size: survives a 2x downscale (64 px classifiers)
 # Bumped whenever the drawing changes, so stale demo folders are reported.
 GENERATOR_VERSION = 2
-HARD_GENERATOR_VERSION = 1
+HARD_GENERATOR_VERSION = 2
 VARIANTS = ('easy', 'hard')
 COLOURS = {'red': (220, 35, 35), 'green': (35, 175, 45), 'blue': (45, 75, 230),
            'yellow': (240, 210, 25)}
