@@ -1,5 +1,5 @@
 # The hard demo VOC data, detection mode: the easy demo's 20 shape classes over real photographs,
-# 3-8 overlapping objects of 8-120 px, several per class, distractors of no class, lighting jitter.
+# 2-4 overlapping objects of 8-120 px, several per class, distractors of no class, lighting jitter.
 # Written into data/demo_hard/VOCdevkit on first use
 # (or: python tools/make_demo_data.py --out data/demo_hard --variant hard).
 _base_ = ['./voc_demo_det.py']
