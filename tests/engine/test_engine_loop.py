@@ -1,4 +1,5 @@
 """The TrainLoop, the OptimStep and the runner state hooks read: the contracts of hooks/hook.py."""
+import collections
 import dataclasses
 import re
 
@@ -119,7 +120,16 @@ def test_optim_step_accumulates_and_always_steps_on_the_last_iteration():
                                                                       True, True]
 
 
-def test_optim_step_skips_a_group_with_a_non_finite_loss_on_the_device():
+@pytest.fixture(params=['host', 'device'])
+def flag_read(request, monkeypatch):
+    """Both ways of skipping: reading the flag (the CPU's) and ``torch.where`` on the device (an
+    accelerator's, forced here on the CPU)."""
+    if request.param == 'device':
+        monkeypatch.setattr(OptimStep, 'reads_flag_on_host', staticmethod(lambda device: False))
+    return request.param
+
+
+def test_optim_step_skips_a_group_with_a_non_finite_loss(flag_read):
     model = torch.nn.Linear(3, 1)
     step = OptimStep(torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9), accumulative_counts=2)
     inputs = torch.ones(1, 3)
@@ -139,7 +149,7 @@ def test_optim_step_skips_a_group_with_a_non_finite_loss_on_the_device():
     assert not torch.equal(model.weight, before[0])   # the next group steps
 
 
-def test_a_skipped_first_step_leaves_adam_as_if_it_never_ran():
+def test_a_skipped_first_step_leaves_adam_as_if_it_never_ran(flag_read):
     """The state a skipped first step creates is put back to zeros: Adam's fresh state."""
     skipped, fresh = torch.nn.Linear(3, 1), torch.nn.Linear(3, 1)
     fresh.load_state_dict(skipped.state_dict())
@@ -153,6 +163,19 @@ def test_a_skipped_first_step_leaves_adam_as_if_it_never_ran():
     assert torch.equal(skipped.weight, fresh.weight) and torch.equal(skipped.bias, fresh.bias)
     assert torch.equal(steps[0].optimizer.state[skipped.weight]['exp_avg_sq'],
                        steps[1].optimizer.state[fresh.weight]['exp_avg_sq'])
+
+
+def test_on_the_cpu_a_skipped_step_is_not_taken_and_nothing_is_copied(monkeypatch):
+    model, step = linear_step()
+    calls = collections.Counter()
+    monkeypatch.setattr(step.optimizer, 'step', lambda: calls.update(['step']))
+    monkeypatch.setattr(OptimStep, '_step_where', lambda self, finite: calls.update(['where']))
+    step.backward(model(torch.ones(1, 3)).sum() * float('nan'))
+    step.step()
+    assert calls == {}
+    step.backward(model(torch.ones(1, 3)).sum())
+    step.step()
+    assert calls == {'step': 1}
 
 
 def test_optim_step_clips_and_reports_the_norm_before_clipping():

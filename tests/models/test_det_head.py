@@ -38,6 +38,49 @@ def test_zero_positives_is_safe(case):
     assert all(g is not None and torch.isfinite(g).all() for g in head_grads)
 
 
+def positives_only_losses(model, batch):
+    """FCOS's losses the textbook way, over the selected points (``x[mask]``): what the head's
+    weighted losses over every point must equal."""
+    from vlrkit.models.heads.fcos_head import (IGNORE, assign_targets, centerness_targets, decode_ltrb,
+                                               encode_ltrb, pad_ground_truth)
+    head = model.head
+    cls_scores, bbox_preds, centernesses = outputs = head(model.neck(model.backbone(batch['images'])))
+    points, strides = head.points_for(cls_scores)
+    gt_boxes, gt_labels, difficult, valid = pad_ground_truth(batch['boxes'], batch['labels'], batch['difficult'])
+    labels, boxes = assign_targets(points, strides, head.point_ranges(cls_scores), gt_boxes, gt_labels,
+                                   valid, difficult, K, head.center_sampling, head.center_radius)
+    positive, considered = (labels >= 0) & (labels < K), labels != IGNORE
+    cls, deltas = head.flatten_levels(cls_scores), head.flatten_levels(bbox_preds)
+    ctr = head.flatten_levels(centernesses)[..., 0]
+    num_pos = positive.sum().float().clamp(min=1)
+    pos_points, pos_strides = points.expand(len(boxes), -1, -1)[positive], strides.expand(len(boxes), -1)[positive]
+    target_deltas = encode_ltrb(pos_points, boxes[positive], pos_strides)
+    ctr_targets = centerness_targets(target_deltas)
+    if head.loss_bbox.target_space == 'deltas':
+        loss_bbox = head.loss_bbox(deltas[positive], target_deltas, weight=ctr_targets, avg_factor=ctr_targets.sum())
+    else:
+        loss_bbox = head.loss_bbox(decode_ltrb(pos_points, deltas[positive], pos_strides), boxes[positive],
+                                   weight=ctr_targets, avg_factor=ctr_targets.sum())
+    return outputs, dict(loss_cls=head.loss_cls(cls[considered], labels[considered], avg_factor=num_pos),
+                         loss_bbox=loss_bbox,
+                         loss_centerness=head.loss_centerness(ctr[positive], ctr_targets, avg_factor=num_pos))
+
+
+@pytest.mark.parametrize('loss_bbox', [dict(type='GIoULoss'), dict(type='L1Loss')])
+def test_losses_over_every_point_equal_the_losses_over_the_selected_points(loss_bbox):
+    model = tiny_fcos(loss_bbox=loss_bbox)
+    batch = batch_of([[[8, 8, 40, 56], [2, 2, 20, 30]], [[0, 0, 64, 64], [30, 30, 50, 40]]],
+                     [[1, 2], [0, 3]], [[False, True], [False, False]])   # a difficult box: ignored points
+    outputs, expected = positives_only_losses(model, batch)
+    losses = model.head.loss_by_feat(outputs, batch)
+    assert losses['num_pos'] > 0
+    for name, value in expected.items():
+        torch.testing.assert_close(losses[name], value, rtol=1e-5, atol=1e-7)
+    grads = [torch.autograd.grad(total(d), model.head.conv_reg.weight, retain_graph=True)[0]
+             for d in (losses, expected)]
+    torch.testing.assert_close(grads[0], grads[1], rtol=1e-4, atol=1e-7)
+
+
 def test_prior_probability_bias_init():
     model = tiny_fcos(prior_prob=0.01)
     assert torch.sigmoid(model.head.conv_cls.bias).allclose(torch.full((K,), 0.01))
@@ -62,6 +105,22 @@ def test_giou_and_l1_losses():
     l1 = LOSSES.build(dict(type='L1Loss'))
     assert l1(torch.zeros(2, 4), torch.ones(2, 4)).item() == pytest.approx(4.0)
     assert giou(torch.zeros(0, 4, requires_grad=True), torch.zeros(0, 4)).item() == 0
+
+
+def test_giou_loss_equals_torchvisions_in_value_and_gradient():
+    from torchvision.ops import generalized_box_iou_loss
+    torch.manual_seed(0)
+    corners = torch.rand(200, 2, 2) * 50                       # overlapping, touching and disjoint pairs
+    pred = torch.cat([corners[:, 0], corners[:, 0] + torch.rand(100, 2).repeat(2, 1) * 30], -1)
+    target = torch.cat([corners[:, 1], corners[:, 1] + torch.rand(200, 2) * 30], -1)
+    ours, theirs = pred.clone().requires_grad_(), pred.clone().requires_grad_()
+    loss = LOSSES.build(dict(type='GIoULoss', reduction='none'))(ours, target)
+    expected = generalized_box_iou_loss(theirs, target, reduction='none')
+    assert (expected < 1).any() and (expected > 1).any()     # some pairs overlap, some do not
+    torch.testing.assert_close(loss, expected)
+    loss.sum().backward()
+    expected.sum().backward()
+    torch.testing.assert_close(ours.grad, theirs.grad)
 
 
 def test_l1_option_trains_on_deltas():

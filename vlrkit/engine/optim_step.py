@@ -8,16 +8,18 @@ step and clear the gradients.
 
 A non-finite loss -- agreed on by every DDP rank (an all-reduce of the flag on the device), so
 all ranks skip together -- makes its group's step a no-op, decided on the device: reading the flag
-on the host would stall the GPU every iteration. Without a GradScaler the step snapshots the
-parameters it updates and their optimizer state, steps, and puts the snapshot back where the flag
-says so (``torch.where``): weights and state are then bit for bit those of the last good step. State
-that a skipped first step creates is put back to zeros, which is what SGD (without dampening),
-Adam, AdamW and RMSprop start from. Optimizer state that is no tensor on the parameters' device
-(a Python number, or Adam's step counter on the CPU for CUDA weights unless ``capturable=True`` or
-``fused=True``) can only be restored by reading the flag: one sync in that step. With a GradScaler
-(fp16) torch's own ``scaler.step`` skips the step of non-finite gradients, and it reads its inf
-flag on the host (a sync per step, torch's) and lowers the scale after a skip. ``nonfinite_count``
-counts the non-finite losses on the device; NaNGuardHook reads it at its interval.
+on the host would stall the GPU every iteration. On the CPU that read waits for nothing, so there
+the step is simply not taken (no copies of the weights). On an accelerator, without a GradScaler,
+the step snapshots the parameters it updates and their optimizer state, steps, and puts the
+snapshot back where the flag says so (``torch.where``): weights and state are then bit for bit
+those of the last good step. State that a skipped first step creates is put back to zeros, which
+is what SGD (without dampening), Adam, AdamW and RMSprop start from. Optimizer state that is no
+tensor on the parameters' device (a Python number, or Adam's step counter on the CPU for CUDA
+weights unless ``capturable=True`` or ``fused=True``) can only be restored by reading the flag: one
+sync in that step. With a GradScaler (fp16) torch's own ``scaler.step`` skips the step of
+non-finite gradients, and it reads its inf flag on the host (a sync per step, torch's) and lowers
+the scale after a skip. ``nonfinite_count`` counts the non-finite losses on the device;
+NaNGuardHook reads it at its interval.
 """
 import contextlib
 
@@ -80,11 +82,20 @@ class OptimStep:
         if self.scaler:
             self.scaler.step(self.optimizer)
             self.scaler.update()
+        elif self.reads_flag_on_host(self._group_finite.device):
+            if bool(self._group_finite):
+                self.optimizer.step()
         else:
             self._step_where(self._group_finite.bool())
         self.optimizer.zero_grad(set_to_none=True)
         self._group_finite = None
         return logged
+
+    @staticmethod
+    def reads_flag_on_host(device):
+        """Whether reading the finite flag on ``device`` is free: it is on the CPU, where there is no
+        queue of device work to wait for."""
+        return device.type == 'cpu'
 
     @torch.no_grad()
     def _step_where(self, finite):

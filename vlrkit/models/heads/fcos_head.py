@@ -339,27 +339,29 @@ class FCOSHead(BaseHead):
         positive = (target_labels >= 0) & (target_labels < self.num_classes)  # (N, L)
         considered = target_labels != IGNORE                                # ignored points drop out
         num_pos = self.normaliser(positive.sum().float())
+        # Every point enters every loss, weighted 0 where it does not count: selecting the points
+        # that do (``x[mask]``) gives a tensor whose size only the device knows, and the host
+        # would wait for the device to learn it, every step.
+        cls_targets = torch.where(considered, target_labels, torch.full_like(target_labels, self.num_classes))
+        loss_cls = self.loss_cls(cls_flat, cls_targets, weight=considered.float(), avg_factor=num_pos)
 
-        loss_cls = self.loss_cls(cls_flat[considered], target_labels[considered], avg_factor=num_pos)
-
-        pos_points = points.expand(len(gt_boxes), -1, -1)[positive]         # (P, 2)
-        pos_strides = strides.expand(len(gt_boxes), -1)[positive]            # (P,)
-        pos_boxes = box_targets[positive]                                    # (P, 4)
-        pos_deltas = deltas_flat[positive]                                   # (P, 4)
-        target_deltas = encode_ltrb(pos_points, pos_boxes, pos_strides)
-        ctr_targets = centerness_targets(target_deltas)                      # (P,)
+        # A point that is no positive regresses a stand-in box, the stride-sized square around it,
+        # at weight 0: a real box keeps the IoU and its gradient finite there (0 * NaN is NaN).
+        stand_in = torch.cat([points - strides[:, None], points + strides[:, None]], -1)  # (L, 4)
+        box_targets = torch.where(positive[..., None], box_targets, stand_in)  # (N, L, 4)
+        points, strides = points.expand(len(gt_boxes), -1, -1), strides.expand(len(gt_boxes), -1)
+        target_deltas = encode_ltrb(points, box_targets, strides)           # (N, L, 4)
+        ctr_targets = centerness_targets(target_deltas)                      # (N, L)
         # Box loss weighted by centerness (FCOS improvements): central points give the best boxes.
-        ctr_norm = mean_over_ranks(ctr_targets.sum().detach()).clamp(min=1e-6)
+        box_weight = ctr_targets * positive
+        ctr_norm = mean_over_ranks(box_weight.sum().detach()).clamp(min=1e-6)
         if getattr(self.loss_bbox, 'target_space', 'boxes') == 'deltas':
-            loss_bbox = self.loss_bbox(pos_deltas, target_deltas, weight=ctr_targets, avg_factor=ctr_norm)
+            loss_bbox = self.loss_bbox(deltas_flat, target_deltas, weight=box_weight, avg_factor=ctr_norm)
         else:
-            pred_boxes = decode_ltrb(pos_points, pos_deltas, pos_strides)
-            loss_bbox = self.loss_bbox(pred_boxes, pos_boxes, weight=ctr_targets, avg_factor=ctr_norm)
-        # No positives: 0, with every parameter in the graph; chosen on the device, without the
-        # wait of an ``if positive.any()``.
-        loss_ctr = torch.where(positive.any(),
-                               self.loss_centerness(ctr_flat[positive], ctr_targets, avg_factor=num_pos),
-                               ctr_flat.sum() * 0.0)
+            pred_boxes = decode_ltrb(points, deltas_flat, strides)
+            loss_bbox = self.loss_bbox(pred_boxes, box_targets, weight=box_weight, avg_factor=ctr_norm)
+        # No positives: every weight is 0, so the losses are 0 with every parameter in the graph.
+        loss_ctr = self.loss_centerness(ctr_flat, ctr_targets, weight=positive.float(), avg_factor=num_pos)
         return dict(loss_cls=loss_cls, loss_bbox=loss_bbox, loss_centerness=loss_ctr,
                     num_pos=positive.sum().float().detach())
 

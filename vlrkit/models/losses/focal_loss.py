@@ -7,7 +7,6 @@ loss contract (``weight``, ``avg_factor``, ``loss_weight``) and accepts class in
 """
 import torch
 import torch.nn as nn
-import torch.nn.functional as F
 from torchvision.ops import sigmoid_focal_loss
 
 from vlrkit.registry import LOSSES
@@ -39,8 +38,9 @@ class FocalLoss(nn.Module):
     def forward(self, pred, target, weight=None, avg_factor=None):
         num_classes = pred.shape[-1]
         if target.dim() == pred.dim() - 1:
-            # index K is background: one_hot over K+1 columns, then drop the background column
-            target = F.one_hot(target.long(), num_classes + 1)[..., :num_classes]
+            # One-hot by comparison, index K (background) matching no column. Not F.one_hot: it
+            # reads the targets' min and max back on the host to check them.
+            target = target[..., None] == torch.arange(num_classes, device=target.device)
         target = target.to(pred.dtype)
         loss = sigmoid_focal_loss(pred.float(), target.float(), alpha=self.alpha,
                                   gamma=self.gamma, reduction='none')
