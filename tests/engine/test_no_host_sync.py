@@ -47,6 +47,26 @@ def host_reads(monkeypatch):
     return reads
 
 
+class DataDependentOps(TorchDispatchMode):
+    """Records the aten ops whose result the host must wait for: a read of a value
+    (``_local_scalar_dense``) or an output whose size only the device knows (``nonzero``, selection
+    by a boolean mask). Seen below the Python methods, so a ``x[mask]`` counts too."""
+
+    SIZE_FROM_DATA = {torch.ops.aten.nonzero.default, torch.ops.aten.masked_select.default,
+                      torch.ops.aten._local_scalar_dense.default, torch.ops.aten.unique_consecutive.default,
+                      torch.ops.aten._unique2.default}
+
+    def __init__(self):
+        super().__init__()
+        self.seen = collections.Counter()
+
+    def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+        if func in self.SIZE_FROM_DATA or (func is torch.ops.aten.index.Tensor and any(
+                torch.is_tensor(i) and i.dtype == torch.bool for i in args[1])):
+            self.seen[str(func)] += 1
+        return func(*args, **(kwargs or {}))
+
+
 @HOOKS.register_module(force=True)
 class RecordLosses(Hook):
     """This iteration's ``loss_cls`` as the step returned it (read here, outside the step)."""
@@ -70,10 +90,13 @@ def test_train_steps_read_nothing_on_the_host_and_the_logger_logs_the_window_mea
     runner = Runner.from_cfg(cfg)
     train_step = Runner.train_step
 
+    ops = DataDependentOps()
+
     def counted_step(self, batch):
         host_reads.on = True
         try:
-            return train_step(self, batch)
+            with ops:
+                return train_step(self, batch)
         finally:
             host_reads.on = False
 
@@ -81,6 +104,7 @@ def test_train_steps_read_nothing_on_the_host_and_the_logger_logs_the_window_mea
     runner.train()
     assert runner.progress.iter == 4
     assert dict(host_reads) == {}, f'Runner.train_step read device values on the host: {dict(host_reads)}'
+    assert dict(ops.seen) == {}, f'Runner.train_step waits for the device in: {dict(ops.seen)}'
     losses = next(h for h in runner.hooks if isinstance(h, RecordLosses)).losses
     logged = [json.loads(line) for line in (tmp_path / 'work' / 'log.jsonl').read_text().splitlines()]
     train_lines = [r for r in logged if r['mode'] == 'train' and 'loss_cls' in r]
@@ -89,26 +113,6 @@ def test_train_steps_read_nothing_on_the_host_and_the_logger_logs_the_window_mea
         assert line['loss_cls'] == pytest.approx(float(sum(window) / 2), rel=1e-6)
         assert isinstance(line['grad_norm'], float) and line['grad_norm'] > 0
     assert runner.log_vars['loss_cls'] == pytest.approx(float(losses[-1]), rel=1e-6)
-
-
-class DataDependentOps(TorchDispatchMode):
-    """Records the aten ops whose result the host must wait for: a read of a value
-    (``_local_scalar_dense``) or an output whose size only the device knows (``nonzero``, selection
-    by a boolean mask). Seen below the Python methods, so a ``x[mask]`` counts too."""
-
-    SIZE_FROM_DATA = {torch.ops.aten.nonzero.default, torch.ops.aten.masked_select.default,
-                      torch.ops.aten._local_scalar_dense.default, torch.ops.aten.unique_consecutive.default,
-                      torch.ops.aten._unique2.default}
-
-    def __init__(self):
-        super().__init__()
-        self.seen = collections.Counter()
-
-    def __torch_dispatch__(self, func, types, args=(), kwargs=None):
-        if func in self.SIZE_FROM_DATA or (func is torch.ops.aten.index.Tensor and any(
-                torch.is_tensor(i) and i.dtype == torch.bool for i in args[1])):
-            self.seen[str(func)] += 1
-        return func(*args, **(kwargs or {}))
 
 
 def test_the_op_recorder_sees_a_boolean_mask_and_an_item():
