@@ -2,6 +2,7 @@
 
     python tools/browse_dataset.py configs/fcos/fcos_r18_fpn_demo.py --out vis_data --num 8
     python tools/browse_dataset.py CONFIG --index 2018 --proposals 10   # one image, top proposals
+    python tools/browse_dataset.py WSDDN_CONFIG --split test --index 3 --streams CHECKPOINT
 
 Each image's file name and classes are printed.
 """
@@ -22,12 +23,15 @@ def main(argv=None):
                    help='draw only the image at this dataset index (instead of the first --num)')
     p.add_argument('--proposals', type=int, default=0, metavar='N',
                    help="also draw each image's top N region proposals (needs LoadProposals)")
+    p.add_argument('--streams', metavar='CHECKPOINT',
+                   help="instead, draw a trained WSDDN's two streams on each image (docs/wsddn.md)")
     p.add_argument('--split', choices=['train', 'val', 'test'], default='train',
                    help='which dataloader of the config (train applies its augmentation)')
     args = p.parse_args(argv)
     with friendly_errors():
         cfg = load_cli_config(args)
-        written = browse_dataset(cfg, args.out, args.num, args.split, args.index, args.proposals)
+        written = browse_dataset(cfg, args.out, args.num, args.split, args.index, args.proposals,
+                                 args.streams)
     for image in written:
         print(f"{image['file_name']}: {', '.join(image['classes']) or '(no objects)'} "
               f"-> {image['path']}")

@@ -16,10 +16,18 @@ beside it with the suffix .png).
 ``--iters N`` replaces the time budget by an iteration budget (schedule and evaluation points at
 fractions of N), so the result does not depend on how loaded the machine is: what calibrating
 the demo data needs.
+
+``--seed S`` (default 0) fixes everything random: both models' initialisation, the data order and
+the random flips. Each model draws its batches with its own seeded sampler and its own Python
+``random`` state (RandomFlip uses Python's ``random``), so a model's batches are the same whether
+it trains alone (``--models vlrkit``) or beside its peer. Before ``--seed`` the flips came from an
+unseeded ``random`` shared by the two models: no two runs saw the same data. A different seed
+measures the run-to-run spread.
 """
 import argparse
 import copy
 import json
+import random
 import sys
 import time
 from pathlib import Path
@@ -61,7 +69,7 @@ def plot_curves(result, path):
 class Trainee:
     """One model with its optimizer, data stream, clock and time-based schedule."""
 
-    def __init__(self, name, model, loss_fn, predict_fn, cfg, loader, budget_s, budget_iters=0):
+    def __init__(self, name, model, loss_fn, predict_fn, cfg, loader, budget_s, budget_iters=0, seed=0):
         self.name, self.model, self.loss_fn, self.predict_fn = name, model, loss_fn, predict_fn
         opt_cfg = copy.deepcopy(dict(cfg.optim_wrapper.optimizer))
         opt_type = getattr(torch.optim, opt_cfg.pop('type'))
@@ -71,6 +79,9 @@ class Trainee:
         warmup = cfg.param_scheduler[0]
         self.warmup_iters, self.warmup_start = warmup['total_iters'], warmup['start_factor']
         self.loader, self.stream = loader, iter(loader)
+        # RandomFlip draws from Python's global ``random``; each trainee keeps its own state of it,
+        # so the peer's batches do not change this model's flips.
+        self.random_state = random.Random(seed).getstate()
         self.budget_s, self.budget_iters, self.elapsed, self.iters = budget_s, budget_iters, 0.0, 0
         self.curve = []
 
@@ -87,13 +98,19 @@ class Trainee:
             return self.iters / self.budget_iters
         return self.elapsed / self.budget_s
 
-    def step(self):
-        start = time.perf_counter()
+    def next_batch(self):
+        random.setstate(self.random_state)
         try:
             batch = next(self.stream)
         except StopIteration:
             self.stream = iter(self.loader)
             batch = next(self.stream)
+        self.random_state = random.getstate()
+        return batch
+
+    def step(self):
+        start = time.perf_counter()
+        batch = self.next_batch()
         for group in self.optimizer.param_groups:
             group['lr'] = self.base_lr * self.lr_factor()
         self.model.train()
@@ -128,6 +145,8 @@ def main(argv=None):
     parser.add_argument('--models', nargs='+', choices=('vlrkit', 'torchvision'),
                         default=['vlrkit', 'torchvision'], help='which models to train')
     parser.add_argument('--evals', type=int, default=2, help='evaluation points along the budget')
+    parser.add_argument('--seed', type=int, default=0,
+                        help='seeds model initialisation, data order and flips (the same for both models)')
     parser.add_argument('--data-root', help='override the config data_root (generated if missing)')
     parser.add_argument('--test-images', type=int, default=0, help='score on the first N test images (0: all)')
     parser.add_argument('--out', default='work_dirs/benchmarks/fcos_demo.json')
@@ -140,7 +159,8 @@ def main(argv=None):
     if args.data_root:
         options = {f'{split}_dataloader.dataset.data_root': args.data_root for split in ('train', 'val')}
     cfg = load_config(args.config, cfg_options=options)
-    torch.manual_seed(0)
+    torch.manual_seed(args.seed)
+    random.seed(args.seed)   # the warm-up batches' flips
     train_set = DATASETS.build(cfg.train_dataloader.dataset)
     test_set = DATASETS.build(cfg.val_dataloader.dataset)
     if args.test_images:
@@ -163,15 +183,18 @@ def main(argv=None):
         'torchvision': lambda: (build_torchvision_fcos(head.num_classes, head.feat_channels, image_size,
                                                        anchor_sizes), torchvision_loss, torchvision_predict),
     }
-    trainees = [Trainee(name, *builders[name](), cfg, loader(0), budget_s, args.iters)
+    trainees = [Trainee(name, *builders[name](), cfg, loader(args.seed), budget_s, args.iters, args.seed)
                 for name in ('vlrkit', 'torchvision') if name in args.models]
     budget = f'{args.iters} iterations' if args.iters else f'{args.minutes} min'
     print(f'training {", ".join(args.models)} for {budget} each on {len(train_set)} demo images, batch '
           f'{batch_size}, {image_size} px, {args.threads} thread(s); scoring on {len(test_set)} test images at '
           f'{args.evals} points')
-    for trainee in trainees:   # untimed forward/backward: oneDNN picks its kernels once
+    # untimed forward/backward: oneDNN picks its kernels once; on the first images, drawn outside
+    # the trainees' samplers so that their data order does not depend on it
+    warmup_batch = collate([train_set[i] for i in range(batch_size)])
+    for trainee in trainees:
         trainee.model.train()
-        trainee.loss_fn(trainee.model, next(iter(trainee.loader))).backward()
+        trainee.loss_fn(trainee.model, warmup_batch).backward()
         trainee.optimizer.zero_grad(set_to_none=True)
     # evaluation points at equal fractions of the budget; the float error of i / evals is absorbed
     marks = [(i + 1) / args.evals - 1e-9 for i in range(args.evals)]
@@ -191,8 +214,9 @@ def main(argv=None):
                       f'loss {trainee.curve[-1]["loss"]:.3f}  mAP@0.5 {score:.4f}', flush=True)
                 next_mark[trainee.name] += 1
     result = {t.name: t.curve for t in trainees}
-    result['settings'] = dict(config=args.config, minutes=args.minutes, iters=args.iters, batch=batch_size,
-                              image_size=image_size, train_images=len(train_set), test_images=len(test_set))
+    result['settings'] = dict(config=args.config, minutes=args.minutes, iters=args.iters, seed=args.seed,
+                              batch=batch_size, image_size=image_size, train_images=len(train_set),
+                              test_images=len(test_set))
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(result, indent=2))
     plot_curves(result, Path(args.out).with_suffix('.png'))

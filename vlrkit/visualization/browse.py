@@ -7,6 +7,8 @@ from ..errors import ConfigError
 from ..registry import DATASETS
 from ..structures import to_numpy
 from .boxes import GT_COLOUR, draw_boxes, save_png, to_uint8_image
+from .figures import save_figure
+from .wsddn_streams import stream_scores, two_streams_figure
 
 PROPOSAL_COLOUR = (255, 150, 0)  # orange, apart from the green ground truth
 
@@ -34,9 +36,12 @@ def top_proposals(sample, count):
     return to_numpy(sample['proposals'])[order]
 
 
-def browse_dataset(cfg, out_dir, num=8, split='train', index=None, num_proposals=0):
+def browse_dataset(cfg, out_dir, num=8, split='train', index=None, num_proposals=0,
+                   streams=None):
     """Build ``cfg.<split>_dataloader.dataset``, draw the boxes of its first ``num`` samples, or
     of sample ``index`` alone; with ``num_proposals``, also its top proposals (under the boxes).
+    With ``streams`` (a WSDDN checkpoint of ``cfg``), each PNG is instead the picture of that
+    model's two streams on the sample (``wsddn_streams.two_streams_figure``), ``*_streams.png``.
 
     Detection samples carry ``boxes``/``labels``; classification samples may carry ``objects``;
     samples without boxes are written as plain images. Returns one dict per written image:
@@ -51,11 +56,19 @@ def browse_dataset(cfg, out_dir, num=8, split='train', index=None, num_proposals
         raise ConfigError(f'--index {index}: the {split} dataset has {len(dataset)} images '
                           f'(0 to {len(dataset) - 1}).')
     names = getattr(dataset, 'class_names', None)
+    model = streams_model(cfg, streams) if streams else None
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     written = []
     for idx in [index] if index is not None else range(min(num, len(dataset))):
         sample = dataset[idx]
+        file_name = Path(sample['img_path']).name if 'img_path' in sample else str(idx)
+        path = out / f"{idx:04d}_{sample.get('img_id', idx)}.png"
+        if model is not None:
+            path = save_figure(two_streams_figure(stream_scores(model, sample), names),
+                               path.with_name(f'{path.stem}_streams.png'))
+            written.append(dict(path=path, file_name=file_name, classes=class_list(sample, names)))
+            continue
         image = to_uint8_image(sample['image'])
         if num_proposals:
             image = draw_boxes(image, top_proposals(sample, num_proposals), colour=PROPOSAL_COLOUR)
@@ -63,8 +76,16 @@ def browse_dataset(cfg, out_dir, num=8, split='train', index=None, num_proposals
         if objects is not None:
             image = draw_boxes(image, objects['boxes'], objects['labels'], class_names=names,
                                colour=GT_COLOUR)
-        path = out / f"{idx:04d}_{sample.get('img_id', idx)}.png"
         save_png(path, image)
-        file_name = Path(sample['img_path']).name if 'img_path' in sample else str(idx)
         written.append(dict(path=path, file_name=file_name, classes=class_list(sample, names)))
     return written
+
+
+def streams_model(cfg, checkpoint):
+    """The WSDDN of ``cfg`` with the weights of ``checkpoint``, on the CPU, or a ConfigError."""
+    from ..apis import init_model
+    model = init_model(cfg, checkpoint, device='cpu')
+    if not hasattr(model, 'head') or not hasattr(model.head, 'cls_stream'):
+        raise ConfigError(f'--streams {checkpoint}: the config builds a {type(model).__name__}; '
+                          'the two-stream picture needs a WSDDN (configs/wsddn/)')
+    return model

@@ -212,6 +212,8 @@ class WSDDNHead(BaseHead):
             proposals: list of N tensors (P_i, 4), x1, y1, x2, y2 in input pixels.
         Returns dict:
             region_scores (R, K): classification softmax × detection softmax (WSDDN's scores).
+            cls_probs (R, K) / det_probs (R, K): the two streams apart (softmax over classes /
+                over each image's regions), for pictures of what each stream sees.
             refine_logits (T, R, K + 1): OICR streams' logits (T = 0 without refinement).
             region_feats (R, D): fc7 features (the spatial regulariser compares them).
             region_image (R,) long: the image each region belongs to.
@@ -237,8 +239,9 @@ class WSDDNHead(BaseHead):
                                          for stream in self.refine_streams])
         else:
             refine_logits = cls_probs.new_zeros((0, len(region_image), self.num_classes + 1))
-        return dict(region_scores=cls_probs * det_probs, refine_logits=refine_logits,
-                    region_feats=region_feats, region_image=region_image)
+        return dict(region_scores=cls_probs * det_probs, cls_probs=cls_probs, det_probs=det_probs,
+                    refine_logits=refine_logits, region_feats=region_feats,
+                    region_image=region_image)
 
     def fc_features(self, pooled):
         """(R, C, s, s) pooled regions -> (R, D) fc7 features (fc6, fc7, ReLU and dropout)."""
