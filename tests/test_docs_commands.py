@@ -93,8 +93,6 @@ SKIPPED = {
     ('docs/benchmarks.md', 'python tools/benchmark.py proposal_recall'): BENCHMARK,
     ('docs/benchmarks.md', 'python tools/benchmark.py fcos_demo --minutes 10 --evals 4'): BENCHMARK,
     ('docs/benchmarks.md', 'python tools/benchmark.py fcos_demo --config configs/fcos/fcos_r18_fpn_demo_hard.py '
-                           '--minutes 10 --evals 4 --out work_dirs/benchmarks/fcos_demo_hard.json'): BENCHMARK,
-    ('docs/benchmarks.md', 'python tools/benchmark.py fcos_demo --config configs/fcos/fcos_r18_fpn_demo_hard.py '
                            '--iters 1100 --evals 4 --models vlrkit '
                            '--out work_dirs/benchmarks/fcos_demo_hard_vlrkit.json'): BENCHMARK,
     ('docs/benchmarks.md', 'python tools/benchmark.py fcos_demo --config configs/fcos/fcos_r18_fpn_demo_hard.py '
