@@ -338,7 +338,8 @@ class FCOSHead(BaseHead):
 
         positive = (target_labels >= 0) & (target_labels < self.num_classes)  # (N, L)
         considered = target_labels != IGNORE                                # ignored points drop out
-        num_pos = self.normaliser(positive.sum().float())
+        pos_count = positive.sum().float()
+        num_pos = self.normaliser(pos_count)
         # Every point enters every loss, weighted 0 where it does not count: selecting the points
         # that do (``x[mask]``) gives a tensor whose size only the device knows, and the host
         # would wait for the device to learn it, every step.
@@ -363,7 +364,7 @@ class FCOSHead(BaseHead):
         # No positives: every weight is 0, so the losses are 0 with every parameter in the graph.
         loss_ctr = self.loss_centerness(ctr_flat, ctr_targets, weight=positive.float(), avg_factor=num_pos)
         return dict(loss_cls=loss_cls, loss_bbox=loss_bbox, loss_centerness=loss_ctr,
-                    num_pos=positive.sum().float().detach())
+                    num_pos=pos_count.detach())
 
     def normaliser(self, num_pos):
         """Positives averaged over ranks (optionally an EMA), at least 1: the loss scale stays
