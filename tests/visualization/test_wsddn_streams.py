@@ -72,8 +72,23 @@ def test_the_streams_of_one_sample_are_softmaxes_whose_product_is_the_region_sco
         top_det = float(np.sort(scores['det_probs'][:, k])[-1])
         assert f'{top_det:.3f}' in [t.get_text() for t in streams[1].texts]
         assert dataset.class_names[k] in streams[1].get_title()
+        # The detections panel: ground truth plus the 3 best detections, tagged apart.
+        detections = fig.axes[3]
+        boxes = [p for p in detections.patches if isinstance(p, matplotlib.patches.Rectangle)]
+        assert len(boxes) == len(scores['gt_boxes']) + min(3, len(scores['boxes']))
+        tags = [t.get_position() for t in detections.texts]
+        assert len(set(tags)) == len(tags)
     finally:
         close_figure(fig)
+
+
+def test_tags_of_boxes_sharing_a_corner_are_moved_apart():
+    from vlrkit.visualization.wsddn_streams import _tag_positions
+    boxes = np.array([[10, 10, 50, 50], [10, 10, 80, 80], [11, 12, 40, 30], [100, 10, 120, 30]])
+    positions = _tag_positions(boxes, line_height=10)
+    assert positions[0] == (11, 11) and positions[3] == (101, 11)   # free corners stay put
+    ys = sorted(y for _, y in positions[:3])
+    assert ys[1] - ys[0] >= 10 and ys[2] - ys[1] >= 10              # shared corners: a line apart
 
 
 def browse(*args):

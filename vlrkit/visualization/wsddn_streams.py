@@ -58,26 +58,42 @@ def largest_object_class(scores):
     return int(scores['gt_labels'][np.argmax(area)])
 
 
+def _tag_positions(boxes, line_height):
+    """Where each box's caption goes: its top-left corner, moved down one line at a time while it
+    would cover an earlier caption (boxes of one object share corners, so their tags would)."""
+    placed = []
+    for x1, y1, _, _ in boxes:
+        x, y = x1 + 1, y1 + 1
+        while any(abs(x - px) < 3 * line_height and abs(y - py) < line_height for px, py in placed):
+            y += line_height
+        placed.append((x, y))
+    return placed
+
+
 def _draw(ax, image, boxes, captions, title, colour, widths=None):
     ax.imshow(image)
-    for index, (box, caption) in enumerate(zip(boxes, captions)):
+    line_height = image.shape[0] / 18   # a 7 pt tag on a ~3.5 inch tall panel
+    for index, (box, caption, (tx, ty)) in enumerate(
+            zip(boxes, captions, _tag_positions(boxes, line_height))):
         x1, y1, x2, y2 = box
         width = 2.5 if widths is None else widths[index]
         ax.add_patch(plt.Rectangle((x1, y1), x2 - x1, y2 - y1, fill=False, edgecolor=colour,
                                    linewidth=width))
         if caption:
-            ax.text(x1 + 1, y1 + 1, caption, fontsize=7, va='top', color='black',
+            ax.text(tx, ty, caption, fontsize=7, va='top', color='black',
                     bbox=dict(facecolor=colour, edgecolor='none', pad=1, alpha=0.85))
     ax.set_title(title, fontsize=9)
     ax.set_xticks([])
     ax.set_yticks([])
 
 
-def two_streams_figure(scores, class_names, class_index=None, top=4, score_thr=0.3):
+def two_streams_figure(scores, class_names, class_index=None, top=4, score_thr=0.05):
     """Four panels for class ``class_index`` (default: the largest object's) of ``scores`` (from
     ``stream_scores``): the ``top`` regions of the classification stream, of the detection
-    stream and of their product, each with its value, then the detections above ``score_thr``
-    (every class) beside the ground truth. Returns the matplotlib figure."""
+    stream and of their product, each with its value, then the ``top`` best detections above
+    ``score_thr`` (every class) beside the ground truth. The threshold is ``predict``'s 0.05:
+    from scratch on the demo data, WSDDN's region scores rarely pass 0.3, and a higher default
+    would leave the panel empty. Returns the matplotlib figure."""
     k = largest_object_class(scores) if class_index is None else class_index
     name = class_names[k]
     image, proposals = scores['image'], scores['proposals']
@@ -97,13 +113,15 @@ def two_streams_figure(scores, class_names, class_index=None, top=4, score_thr=0
         digits = 2 if key == 'cls_probs' else 3   # a softmax over ~64 regions has small values
         _draw(ax, image, proposals[order], [f'{values[i]:.{digits}f}' for i in order], title,
               STREAM_COLOUR, widths)
-    keep = scores['scores'] >= score_thr
+    keep = np.argsort(-scores['scores'], kind='stable')[:top]
+    keep = keep[scores['scores'][keep] >= score_thr]
     gt_colour = tuple(c / 255 for c in GT_COLOUR)
     _draw(axes[3], image, scores['gt_boxes'], [''] * len(scores['gt_boxes']), '', gt_colour,
           [1.0] * len(scores['gt_boxes']))
     _draw(axes[3], image, scores['boxes'][keep],
           [f'{class_names[int(c)]} {s:.2f}' for c, s in zip(scores['labels'][keep],
                                                            scores['scores'][keep])],
-          f'detections (score >= {score_thr}, after NMS)\nground truth in green', 'deepskyblue')
+          f'best {top} detections (score >= {score_thr}, after NMS)\nground truth in green',
+          'deepskyblue')
     fig.tight_layout()
     return fig
