@@ -82,6 +82,17 @@ def test_top_n_keeps_the_highest_scores(tmp_path):
     np.testing.assert_array_equal(top[:, 0], [1, 3, 5])
 
 
+def test_min_size_leaves_small_boxes_out_before_top_n_is_taken(tmp_path):
+    # Scores favour the small boxes; with min_size=8 the top 2 are the best two large ones.
+    boxes = np.float32([[0, 0, 4, 40], [0, 0, 40, 4], [0, 0, 8, 8], [0, 0, 20, 20], [0, 0, 7, 30]])
+    scores = np.float32([0.9, 0.8, 0.3, 0.2, 0.95])
+    path = write_selective_search_mat(tmp_path / 'ss.mat', {'a': (boxes, scores)})
+    top, top_scores = read_selective_search_mat(path, top_n=2, min_size=8)['a']
+    np.testing.assert_array_equal(top, [[0, 0, 8, 8], [0, 0, 20, 20]])
+    np.testing.assert_array_equal(top_scores, np.float32([0.3, 0.2]))
+    assert len(read_selective_search_mat(path, top_n=2)['a'][0]) == 2  # min_size=0: all sizes
+
+
 def test_samples_get_proposals_resized_and_flipped_with_the_image(tmp_path, two_images):
     mat = write_selective_search_mat(tmp_path / 'ss.mat', {
         'a': (np.float32([[0, 0, 64, 48], [4, 8, 20, 24], [1, 1, 2, 2]]),

@@ -57,6 +57,15 @@ def test_each_image_is_computed_once_when_the_dataset_is_built(three_images):
     assert len(proposer.calls) == 3  # a second run finds everything cached
 
 
+def test_min_size_filters_the_cached_boxes_without_recomputing(three_images):
+    proposer = CountingProposer()
+    dataset(three_images, proposer)
+    # The 64 x 48 images' boxes are 64 x 48, 32 x 24 and 16 x 36: min_size=20 keeps the first two.
+    large = dataset(three_images, proposer, min_size=20)
+    assert len(proposer.calls) == 3  # same cache: the filter applies to what was stored
+    np.testing.assert_array_equal(large[0]['proposals'].numpy(), [[0, 0, 64, 48], [0, 0, 32, 24]])
+
+
 def test_a_changed_image_is_recomputed_and_only_that_one(three_images, caplog):
     proposer = CountingProposer()
     dataset(three_images, proposer)

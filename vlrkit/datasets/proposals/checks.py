@@ -19,8 +19,16 @@ logger = logging.getLogger(__name__)
 OUTSIDE_TOLERANCE_PX = 1.0
 
 
-def top_by_score(boxes, scores, top_n=None):
-    """The ``top_n`` highest-scoring proposals, highest first (ties keep the source's order)."""
+def top_by_score(boxes, scores, top_n=None, min_size=0):
+    """The ``top_n`` highest-scoring proposals at least ``min_size`` px wide and high, highest
+    first (ties keep the source's order).
+
+    The size filter comes before the count, as Fast R-CNN's ``filter_small_boxes``: the boxes
+    left out make room for larger ones, not a shorter list.
+    """
+    if min_size:
+        large = ((boxes[:, 2] - boxes[:, 0]) >= min_size) & ((boxes[:, 3] - boxes[:, 1]) >= min_size)
+        boxes, scores = boxes[large], scores[large]
     order = np.argsort(-scores, kind='stable')
     if top_n is not None:
         order = order[:top_n]

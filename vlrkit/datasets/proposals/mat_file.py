@@ -56,9 +56,9 @@ def to_mat_layout(boxes):
     return np.stack([boxes[:, 1] + 1, boxes[:, 0] + 1, boxes[:, 3], boxes[:, 2]], axis=1)
 
 
-def read_selective_search_mat(path, top_n=None):
+def read_selective_search_mat(path, top_n=None, min_size=0):
     """``{img_id: (boxes (P, 4) float32 x1y1x2y2, scores (P,) float32)}``, highest score first,
-    at most ``top_n`` per image. Raises BadInputError naming the file (and image id) for a file
+    at most ``top_n`` per image, none narrower or lower than ``min_size`` px. Raises BadInputError naming the file (and image id) for a file
     that is not a selective search file or holds a NaN or inverted box."""
     path = Path(path)
     try:
@@ -82,7 +82,7 @@ def read_selective_search_mat(path, top_n=None):
         xyxy = from_mat_layout(image_boxes)
         image_scores = np.asarray(image_scores, dtype=np.float32).reshape(-1)
         check_well_formed(xyxy, image_scores, f'{path}, image {img_id}')
-        proposals[img_id] = top_by_score(xyxy, image_scores, top_n)
+        proposals[img_id] = top_by_score(xyxy, image_scores, top_n, min_size)
     return proposals
 
 
@@ -112,15 +112,18 @@ class SelectiveSearchMat:
         file: e.g. ``VOCdevkit/VOC2007/selective_search_data/voc_2007_trainval.mat``; the file of
             the dataset's own split.
         top_n: proposals kept per image, by ``boxScores`` (300 in the homework).
+        min_size: boxes narrower or lower than this many pixels are left out before ``top_n`` is
+            taken (Fast R-CNN's ``filter_small_boxes``); 0 keeps every box.
     """
 
-    def __init__(self, file, top_n=300):
+    def __init__(self, file, top_n=300, min_size=0):
         self.file = Path(file)
         self.top_n = top_n
+        self.min_size = min_size
         if not self.file.is_file():
             raise DatasetNotFoundError(f'proposal file {self.file} not found '
                                        f'(resolves to {self.file.resolve()}). {WHERE_TO_GET}')
-        self.proposals = read_selective_search_mat(self.file, top_n)
+        self.proposals = read_selective_search_mat(self.file, top_n, min_size)
         self._warned = set()  # images whose dropped boxes were logged
 
     def prepare(self, data_infos):
@@ -156,4 +159,5 @@ class SelectiveSearchMat:
         return boxes, scores
 
     def __repr__(self):
-        return f'SelectiveSearchMat(file={str(self.file)!r}, top_n={self.top_n})'
+        return (f'SelectiveSearchMat(file={str(self.file)!r}, top_n={self.top_n}, '
+                f'min_size={self.min_size})')

@@ -75,6 +75,8 @@ class SelectiveSearch:
     Args:
         mode: 'fast' or 'quality' (see :func:`opencv_selective_search`).
         top_n: proposals kept per image (all are cached, so changing it recomputes nothing).
+        min_size: boxes narrower or lower than this many original-image pixels are left out
+            before ``top_n`` is taken (Fast R-CNN's ``filter_small_boxes``); 0 keeps every box.
         max_side: the image is shrunk to this longer side before the search (the course's 500 px;
             the search's cost grows with the pixels), boxes are mapped back; None: full size.
         cache_dir: where the per-image files go; default ``<folder above the images>/
@@ -84,11 +86,13 @@ class SelectiveSearch:
             order; OpenCV's by default (tests inject their own).
     """
 
-    def __init__(self, mode='fast', top_n=300, max_side=500, cache_dir=None, propose_fn=None):
+    def __init__(self, mode='fast', top_n=300, max_side=500, cache_dir=None, propose_fn=None,
+                 min_size=0):
         if mode not in MODES:
             raise ConfigError(f"SelectiveSearch mode={mode!r}; use 'fast' or 'quality'.")
         self.mode = mode
         self.top_n = top_n
+        self.min_size = min_size
         self.max_side = max_side
         self.cache_dir = None if cache_dir is None else Path(cache_dir)
         self.propose_fn = propose_fn or opencv_selective_search
@@ -148,8 +152,8 @@ class SelectiveSearch:
         if ori_shape is not None:
             boxes, scores = clip_to_image(boxes, scores, ori_shape,
                                           f'{self.cache_for(img_path).path(img_id)}', self._warned)
-        return top_by_score(boxes, scores, self.top_n)
+        return top_by_score(boxes, scores, self.top_n, self.min_size)
 
     def __repr__(self):
-        return (f'SelectiveSearch(mode={self.mode!r}, top_n={self.top_n}, '
+        return (f'SelectiveSearch(mode={self.mode!r}, top_n={self.top_n}, min_size={self.min_size}, '
                 f'max_side={self.max_side}, cache_dir={self.cache_dir})')
