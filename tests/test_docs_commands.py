@@ -135,6 +135,10 @@ SKIPPED = {
     ('docs/benchmarks.md', 'python tools/benchmark.py wsddn_demo --models oicr --work-dir /tmp/bench_wsddn'):
         BENCHMARK,
     ('docs/benchmarks.md', 'python tools/benchmark.py wsddn_throughput'): BENCHMARK,
+    ('docs/benchmarks.md', 'python tools/benchmark.py wsddn_throughput --rounds 10'): BENCHMARK,
+    ('docs/benchmarks.md', 'python tools/benchmark.py wsddn_throughput --threads 2'): BENCHMARK,
+    ('docs/benchmarks.md', 'python tools/benchmark.py wsddn_throughput --profile'): BENCHMARK,
+    ('docs/benchmarks.md', 'python tools/benchmark.py wsddn_demo --max-epochs 6'): BENCHMARK,
     ('docs/benchmarks.md', 'python -m pytest -m slow tests/e2e/test_wsddn_demo.py'):
         'a slow test of this suite (minutes)',
     ('docs/benchmarks.md', 'python tools/benchmark.py gpu_suite'): 'the GPU run (minutes on a GPU)',

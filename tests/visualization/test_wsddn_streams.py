@@ -56,11 +56,11 @@ def test_the_streams_of_one_sample_are_softmaxes_whose_product_is_the_region_sco
                                rtol=1e-5)
     np.testing.assert_allclose(scores['img_scores'],
                                np.clip(scores['region_scores'].sum(axis=0), 0, 1), atol=1e-5)
-    # Boxes are in the pixels of the picture (the 192 px input), not of the 128 px original.
+    # Boxes are in the pixels of the picture (the 256 px input), not of the 128 px original.
     height, width = scores['image'].shape[:2]
-    assert (height, width) == (192, 192)
-    np.testing.assert_allclose(scores['gt_boxes'], dataset.data_infos[3]['gt_boxes'] * 1.5)
-    assert len(scores['boxes']) > 0 and scores['boxes'].max() > 128   # a box of the 192 px input
+    assert (height, width) == (256, 256)
+    np.testing.assert_allclose(scores['gt_boxes'], dataset.data_infos[3]['gt_boxes'] * 2.0)
+    assert len(scores['boxes']) > 0 and scores['boxes'].max() > 128   # a box of the 256 px input
 
     fig = two_streams_figure(scores, dataset.class_names, top=3, score_thr=0.0)
     try:

@@ -1,6 +1,7 @@
 """WSDDN training throughput: batched images against the course code's one image a step.
 
     python tools/benchmark.py wsddn_throughput [--config CFG] [--batch 16 --rounds 6 --threads 1]
+                                               [--profile]
 
 The homework trains WSDDN one image at a time (each image brings its own number of proposals).
 vlrkit keeps a batch's regions flat with the image each belongs to, so a batch of N images goes
@@ -8,7 +9,9 @@ through the network in one pass. Both ways train the same model (two copies of o
 initialisation) on the same demo images and selective search proposals from ``--config``'s
 training pipeline: a batched step on ``--batch`` images against ``--batch`` single-image steps
 on the same images. Rounds alternate between the two in one process, so a loaded machine slows
-both alike; the ratio of the median images/s is reported (goal: >= 1.5x).
+both alike; the ratio of the median images/s is reported (goal: >= 1.5x). ``--profile`` adds
+the torch profiler's table of one batched step, the operators that cost most first: what
+batching cannot shorten (per-region RoI pooling) shows there.
 """
 import argparse
 import copy
@@ -41,6 +44,14 @@ def train_images(model, optimizer, batches):
     return count / (time.perf_counter() - start)
 
 
+def profile_table(model, optimizer, batches, rows=12):
+    """The profiler's operators of one training step on ``batches``, by their own CPU time."""
+    from torch.profiler import ProfilerActivity, profile
+    with profile(activities=[ProfilerActivity.CPU]) as prof:
+        train_images(model, optimizer, batches)
+    return prof.key_averages().table(sort_by='self_cpu_time_total', row_limit=rows)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -51,6 +62,8 @@ def main(argv=None):
     parser.add_argument('--threads', type=int, default=1,
                         help='torch CPU threads (1 avoids OpenMP oversubscription on a shared '
                              'machine)')
+    parser.add_argument('--profile', action='store_true',
+                        help="print the profiler's table of one batched step")
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
     options = {'train_dataloader.dataset.data_root': args.data_root} if args.data_root else None
@@ -80,6 +93,8 @@ def main(argv=None):
         print(f'  {name:10s} median {value:.1f} img/s, best {max(rates[name]):.1f} img/s')
     ratio = median['batched'] / median['per-image']
     print(f'  batched / per-image (medians): {ratio:.2f}x')
+    if args.profile:
+        print(profile_table(peers['batched'], optimizers['batched'], batched))
     return dict(median_img_s=median, ratio=ratio)
 
 
