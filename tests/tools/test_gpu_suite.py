@@ -29,7 +29,7 @@ def test_quick_run_on_cpu_writes_every_row(tmp_path, capsys):
     rows = {row['name']: row for row in report['rows']}
     expected = ({f'fcos_train b{b} {m}' for b in (2, 4)
                  for m in ('fp32', 'bf16', 'fp16', 'channels_last', 'compiled')}
-                | {'fcos_recipe_train b2', 'cls_e2e b2', 'cls_e2e b4', 'fcos_eval',
+                | {'fcos_recipe_train b2', 'cls_e2e b2', 'cls_e2e b4', 'fcos_eval', 'wsddn_train b2',
                    'projection 2024 recipe (9,000 x 16 images, train steps only)'})
     assert set(rows) == expected
     skipped = {name for name, row in rows.items() if row['status'] == 'skipped'}
@@ -51,6 +51,9 @@ def test_quick_run_on_cpu_writes_every_row(tmp_path, capsys):
         assert row['e2e_img_s'] > 0 and row['bound_img_s'] > 0 and row['num_workers'] >= 0
         assert row['gpu_util_pct'] is None and row['gpu_util_source'].startswith('n/a')
     assert rows['fcos_eval']['vlrkit_img_s'] > 0
+    wsddn = rows['wsddn_train b2']
+    assert wsddn['batched_img_s'] > 0 and wsddn['per_image_img_s'] > 0 and wsddn['proposals'] > 0
+    assert wsddn['ratio'] == pytest.approx(wsddn['batched_img_s'] / wsddn['per_image_img_s'], rel=1e-2)
     assert report['meta']['quick'] and report['meta']['elapsed_s'] > 0
     table = capsys.readouterr().out
     assert table.count('\n| ') == len(expected) + 2            # header, rule, one line a row

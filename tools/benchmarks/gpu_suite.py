@@ -14,6 +14,9 @@ Rows (docs/benchmarks.md, "GPU suite", says what each means and the goals):
   already on the device (the bound); the ratio is the loader's efficiency. GPU utilisation is
   sampled during the measured iterations (pynvml, else ``nvidia-smi`` polling, else n/a).
 - ``fcos_eval``: images/s of ``Runner.test`` (tools/test.py's path) on the recipe's model.
+- ``wsddn_train b<N>``: the WSDDN demo model trained on N demo images with their selective search
+  proposals in one batched step against N one-image steps, the course code's shape
+  (``wsddn_throughput``); goal >= 1.5x, which a CPU does not reach (docs/benchmarks.md).
 - ``projection``: minutes for the recipe's 9,000 iterations x 16 images from the measured rate,
   next to the course's ~30 minute budget and the issue's 2 minute goal.
 
@@ -40,6 +43,7 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # the shared _fcos_peer helper
 from _fcos_peer import (build_torchvision_fcos, build_vlrkit_fcos, interleaved_times,  # noqa: E402
                         synthetic_batch, timed_steps, torchvision_loss, vlrkit_loss)
+import wsddn_throughput  # noqa: E402
 
 from vlrkit.config import load_config  # noqa: E402
 from vlrkit.datasets.demo_data import make_demo_voc  # noqa: E402
@@ -51,6 +55,7 @@ from vlrkit.structures import move_to  # noqa: E402
 ROOT = Path(__file__).resolve().parents[2]
 RECIPE = ROOT / 'configs' / 'fcos_voc.py'
 CLASSIFIER = ROOT / 'configs' / 'resnet' / 'resnet18_voc_demo.py'
+WSDDN_DEMO = ROOT / 'configs' / 'wsddn' / 'wsddn_alexnet_demo.py'
 RECIPE_IMAGES = 9000 * 16            # configs/fcos_voc.py: 9,000 iterations of batch 16
 COURSE_BUDGET_MIN, GOAL_MIN = 30, 2
 MODES = ('fp32', 'bf16', 'fp16', 'channels_last', 'compiled')
@@ -62,10 +67,10 @@ COMPILE_S = 120
 
 FULL = dict(image_size=224, batches=(16, 64), width=64, warmup=3, rounds=5, steps=3,
             cls_images=1536, cls_warmup=10, cls_iters=100, bound_iters=50,
-            eval_images=256, source_size=256, budget_s=420)
+            eval_images=256, source_size=256, wsddn_images=16, budget_s=420)
 QUICK = dict(image_size=64, batches=(2, 4), width=32, warmup=1, rounds=1, steps=1,
              cls_images=16, cls_warmup=1, cls_iters=3, bound_iters=3,
-             eval_images=8, source_size=80, budget_s=50)
+             eval_images=8, source_size=80, wsddn_images=2, budget_s=50)
 
 
 def parse_args(argv):
@@ -393,6 +398,25 @@ def fcos_eval_row(suite, tmp):
     suite.add('fcos_eval', measure)
 
 
+def wsddn_row(suite, tmp):
+    """Batched WSDDN steps against one image a step on the same demo images and proposals."""
+    count = suite.sizes['wsddn_images']
+
+    def measure():
+        devkit = make_demo_voc(tmp / 'wsddn', num_trainval=count, num_test=1, image_size=128)
+        cfg = load_config(WSDDN_DEMO, cfg_options={
+            'train_dataloader.dataset.data_root': str(devkit),
+            'train_dataloader.dataset.num_trainval': count,
+            'train_dataloader.dataset.num_test': 1})
+        result = wsddn_throughput.measure(cfg, batch=count, rounds=suite.sizes['rounds'],
+                                          device=suite.sizes['device'])
+        return dict(batch=count, proposals=round(result['proposals'], 1),
+                    batched_img_s=round(result['median_img_s']['batched'], 2),
+                    per_image_img_s=round(result['median_img_s']['per-image'], 2),
+                    ratio=round(result['ratio'], 3))
+    suite.add(f'wsddn_train b{count}', measure)
+
+
 def projection_row(suite, recipe):
     rate = recipe.get('vlrkit_img_s') if recipe.get('status') == 'ok' else None
     if suite.args.quick:
@@ -436,6 +460,10 @@ def markdown_table(rows):
             cells = (row['vlrkit_img_s'], None, None, row.get(f"{row['best_mode']}_peak_mib"),
                      'img/s, best of ' + ', '.join(f"{k[:-6]} {v}" for k, v in row.items()
                                                    if k.endswith('_img_s') and k != 'vlrkit_img_s'))
+        elif row['name'].startswith('wsddn_train'):
+            cells = (row['batched_img_s'], row['per_image_img_s'], row['ratio'], None,
+                     'train img/s: one batched step / one image a step (the course code), '
+                     f"{row['proposals']} proposals an image; goal >= 1.5x")
         elif row['name'] == 'fcos_eval':
             cells = (row['vlrkit_img_s'], None, None, None, f"Runner.test img/s, batch {row['batch']}")
         else:
@@ -463,6 +491,7 @@ def main(argv=None):
         recipe = fcos_recipe_rows(suite)
         cls_e2e_rows(suite, tmp)
         fcos_eval_row(suite, tmp)
+        wsddn_row(suite, tmp)
         fcos_train_rows(suite, ['compiled'])           # last: compiling may eat the budget
         projection_row(suite, recipe)
     meta = dict(device=torch.cuda.get_device_name(device) if device.type == 'cuda'

@@ -27,21 +27,58 @@ import torch  # noqa: E402
 
 from vlrkit.config import load_config  # noqa: E402
 from vlrkit.registry import DATASETS, MODELS  # noqa: E402
-from vlrkit.structures import collate  # noqa: E402
+from vlrkit.structures import collate, move_to  # noqa: E402
 
 DEFAULT_CONFIG = REPO / 'configs' / 'wsddn' / 'wsddn_alexnet_demo.py'
 
 
-def train_images(model, optimizer, batches):
-    """One optimiser step per batch; returns images per second."""
+def synchronize(device):
+    if device.type == 'cuda':
+        torch.cuda.synchronize(device)
+
+
+def train_images(model, optimizer, batches, device=torch.device('cpu')):
+    """One optimiser step per batch; returns images per second (the device's queue drained)."""
     count = sum(len(b['images']) for b in batches)
+    synchronize(device)
     start = time.perf_counter()
     for batch in batches:
         loss = sum(model.loss(batch).values())
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()
+    synchronize(device)
     return count / (time.perf_counter() - start)
+
+
+def measure(cfg, batch=16, rounds=6, device='cpu', profile=False):
+    """Median images/s of both ways on the first ``batch`` training samples of ``cfg``, their
+    ratio, and (``profile``) the profiler's table of one batched step."""
+    device = torch.device(device)
+    dataset = DATASETS.build(cfg.train_dataloader.dataset)
+    samples = [dataset[i] for i in range(batch)]
+    inputs = {'batched': [move_to(collate(samples), device)],
+              'per-image': [move_to(collate([s]), device) for s in samples]}
+    torch.manual_seed(0)
+    model = MODELS.build(cfg.model).to(device).train()
+    peers = {'batched': model, 'per-image': copy.deepcopy(model)}
+    optimizers = {name: torch.optim.SGD([p for p in m.parameters() if p.requires_grad], lr=1e-4,
+                                        momentum=0.9) for name, m in peers.items()}
+    for name in peers:                                     # warm-up: allocator, oneDNN kernels
+        train_images(peers[name], optimizers[name], inputs[name], device)
+    rates = {name: [] for name in peers}
+    for _ in range(rounds):
+        for name in peers:
+            rates[name].append(train_images(peers[name], optimizers[name], inputs[name], device))
+    median = {name: statistics.median(r) for name, r in rates.items()}
+    result = dict(size=tuple(inputs['batched'][0]['images'].shape[-2:]), batch=batch, rounds=rounds,
+                  proposals=sum(len(s['proposals']) for s in samples) / batch,
+                  median_img_s=median, best_img_s={name: max(r) for name, r in rates.items()},
+                  ratio=median['batched'] / median['per-image'])
+    if profile:
+        result['profile'] = profile_table(peers['batched'], optimizers['batched'],
+                                          inputs['batched'])
+    return result
 
 
 def profile_table(model, optimizer, batches, rows=12):
@@ -67,35 +104,17 @@ def main(argv=None):
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
     options = {'train_dataloader.dataset.data_root': args.data_root} if args.data_root else None
-    cfg = load_config(args.config, cfg_options=options)
-    dataset = DATASETS.build(cfg.train_dataloader.dataset)
-    samples = [dataset[i] for i in range(args.batch)]
-    batched = [collate(samples)]
-    one_by_one = [collate([s]) for s in samples]
-    torch.manual_seed(0)
-    model = MODELS.build(cfg.model).train()
-    peers = {'batched': model, 'per-image': copy.deepcopy(model)}
-    optimizers = {name: torch.optim.SGD([p for p in m.parameters() if p.requires_grad], lr=1e-4,
-                                        momentum=0.9) for name, m in peers.items()}
-    inputs = {'batched': batched, 'per-image': one_by_one}
-    for name in peers:                                     # warm-up: allocator, oneDNN kernels
-        train_images(peers[name], optimizers[name], inputs[name])
-    rates = {name: [] for name in peers}
-    for _ in range(args.rounds):
-        for name in peers:
-            rates[name].append(train_images(peers[name], optimizers[name], inputs[name]))
-    proposals = sum(len(s['proposals']) for s in samples) / len(samples)
-    print(f'WSDDN train step, {Path(args.config).name}: {tuple(batched[0]["images"].shape[-2:])} px, '
-          f'{proposals:.0f} proposals / image, {args.batch} images, {args.rounds} rounds, '
+    result = measure(load_config(args.config, cfg_options=options), args.batch, args.rounds,
+                     profile=args.profile)
+    print(f"WSDDN train step, {Path(args.config).name}: {result['size']} px, "
+          f"{result['proposals']:.0f} proposals / image, {args.batch} images, {args.rounds} rounds, "
           f'{args.threads} thread(s)')
-    median = {name: statistics.median(r) for name, r in rates.items()}
-    for name, value in median.items():
-        print(f'  {name:10s} median {value:.1f} img/s, best {max(rates[name]):.1f} img/s')
-    ratio = median['batched'] / median['per-image']
-    print(f'  batched / per-image (medians): {ratio:.2f}x')
+    for name, value in result['median_img_s'].items():
+        print(f"  {name:10s} median {value:.1f} img/s, best {result['best_img_s'][name]:.1f} img/s")
+    print(f"  batched / per-image (medians): {result['ratio']:.2f}x")
     if args.profile:
-        print(profile_table(peers['batched'], optimizers['batched'], batched))
-    return dict(median_img_s=median, ratio=ratio)
+        print(result['profile'])
+    return result
 
 
 if __name__ == '__main__':
