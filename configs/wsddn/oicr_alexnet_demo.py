@@ -4,5 +4,6 @@
 # the three streams' scores replace WSDDN's region scores. See docs/wsddn.md.
 _base_ = ['./wsddn_alexnet_demo.py']
 
-# With the WSDDN demo's context stream (context_scale=1.8) and flip test, inherited.
+# With the WSDDN demo's 256 px input, proposals of at least 16 px, context stream
+# (context_scale=2.5) and flip test, inherited.
 model = dict(head=dict(refine_times=3, refine_iou_thr=0.5))
