@@ -8,7 +8,7 @@
 # * the selective search proposals narrower or lower than 16 px are left out (min_size, Fast
 #   R-CNN's filter_small_boxes): the demo's objects are 20-70 px (the generator's NORMAL_SIZE;
 #   at least 16 px on the short side), so a smaller box is a part, background or one of the tiny
-#   objects marked difficult, which the metrics ignore. All the others are kept (~67 an image);
+#   objects marked difficult, which the metrics ignore. All the others are kept;
 # * the detection stream is ContextLocNet's contrastive one with a wide frame
 #   (context_scale=2.5): a region's detection logit less its frame's, so a part, whose frame
 #   holds the rest of the object, loses to the whole object.

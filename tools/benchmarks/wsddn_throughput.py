@@ -77,15 +77,15 @@ def measure(cfg, batch=16, rounds=6, device='cpu', profile=False):
                   ratio=median['batched'] / median['per-image'])
     if profile:
         result['profile'] = profile_table(peers['batched'], optimizers['batched'],
-                                          inputs['batched'])
+                                          inputs['batched'], device)
     return result
 
 
-def profile_table(model, optimizer, batches, rows=12):
+def profile_table(model, optimizer, batches, device, rows=12):
     """The profiler's operators of one training step on ``batches``, by their own CPU time."""
     from torch.profiler import ProfilerActivity, profile
     with profile(activities=[ProfilerActivity.CPU]) as prof:
-        train_images(model, optimizer, batches)
+        train_images(model, optimizer, batches, device)
     return prof.key_averages().table(sort_by='self_cpu_time_total', row_limit=rows)
 
 

@@ -92,8 +92,9 @@ def two_streams_figure(scores, class_names, class_index=None, top=4, score_thr=0
     ``stream_scores``): the ``top`` regions of the classification stream, of the detection
     stream and of their product, each with its value, then the ``top`` best detections above
     ``score_thr`` (every class) beside the ground truth. The threshold is ``predict``'s 0.05:
-    trained from scratch on the demo data, WSDDN's detections often score well below 0.3 (0.11
-    for the bird of docs/wsddn.md's picture), and a higher default could leave the panel empty. Returns the matplotlib figure."""
+    trained from scratch on the demo data, WSDDN's detections often score well below 0.3 (0.12
+    for the bird of docs/wsddn.md's picture), and a higher default could leave the panel empty.
+    Returns the matplotlib figure."""
     k = largest_object_class(scores) if class_index is None else class_index
     name = class_names[k]
     image, proposals = scores['image'], scores['proposals']

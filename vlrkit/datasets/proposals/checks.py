@@ -27,7 +27,8 @@ def top_by_score(boxes, scores, top_n=None, min_size=0):
     left out make room for larger ones, not a shorter list.
     """
     if min_size:
-        large = ((boxes[:, 2] - boxes[:, 0]) >= min_size) & ((boxes[:, 3] - boxes[:, 1]) >= min_size)
+        sides = boxes[:, 2:] - boxes[:, :2]
+        large = (sides >= min_size).all(axis=1)
         boxes, scores = boxes[large], scores[large]
     order = np.argsort(-scores, kind='stable')
     if top_n is not None:

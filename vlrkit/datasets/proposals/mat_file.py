@@ -58,8 +58,9 @@ def to_mat_layout(boxes):
 
 def read_selective_search_mat(path, top_n=None, min_size=0):
     """``{img_id: (boxes (P, 4) float32 x1y1x2y2, scores (P,) float32)}``, highest score first,
-    at most ``top_n`` per image, none narrower or lower than ``min_size`` px. Raises BadInputError naming the file (and image id) for a file
-    that is not a selective search file or holds a NaN or inverted box."""
+    at most ``top_n`` per image, none narrower or lower than ``min_size`` px. Raises BadInputError
+    naming the file (and image id) for a file that is not a selective search file or holds a NaN
+    or inverted box."""
     path = Path(path)
     try:
         data = scipy.io.loadmat(path)

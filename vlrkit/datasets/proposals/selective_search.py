@@ -155,5 +155,5 @@ class SelectiveSearch:
         return top_by_score(boxes, scores, self.top_n, self.min_size)
 
     def __repr__(self):
-        return (f'SelectiveSearch(mode={self.mode!r}, top_n={self.top_n}, min_size={self.min_size}, '
-                f'max_side={self.max_side}, cache_dir={self.cache_dir})')
+        return (f'SelectiveSearch(mode={self.mode!r}, top_n={self.top_n}, '
+                f'min_size={self.min_size}, max_side={self.max_side}, cache_dir={self.cache_dir})')
